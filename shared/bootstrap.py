@@ -1,0 +1,113 @@
+"""The composition root: the one place that reads settings and builds adapters and services.
+
+Built lazily on first use and reused for the life of the worker process, so SDK clients and
+SQLite connections are created once - never at import time.
+"""
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from shared.ports import DocumentStore, MessageSender
+from shared.repositories import CartRepository, OrderRepository
+from shared.services.carts import CartService
+from shared.services.order_handler import SubmitOrderHandler
+from shared.services.orders import OrderQueries
+from shared.services.submission import SubmissionService
+from shared.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Application:
+    settings: Settings
+    store: DocumentStore
+    sender: MessageSender
+    carts: CartService
+    submissions: SubmissionService
+    orders: OrderQueries
+    submit_order_handler: SubmitOrderHandler
+
+    async def close(self) -> None:
+        await self.sender.close()
+        await self.store.close()
+
+
+_settings_source: Mapping[str, str] = os.environ
+_application: Application | None = None
+
+
+def configure(settings: Mapping[str, str]) -> None:
+    """Read settings from this mapping from now on (tests, the local host).
+
+    Call shutdown() first if an application was already built from the old settings.
+    """
+    global _settings_source, _application
+    _settings_source = settings
+    _application = None
+
+
+def application() -> Application:
+    """The process-wide application, built on first use."""
+    global _application
+    if _application is None:
+        _application = build_application(Settings(_settings_source))
+    return _application
+
+
+async def shutdown() -> None:
+    """Close the application's connections; the next application() call builds afresh."""
+    global _application
+    if _application is not None:
+        app, _application = _application, None
+        await app.close()
+
+
+def build_application(settings: Settings, clock: Clock = utc_now) -> Application:
+    store = build_document_store(settings)
+    sender = build_message_sender(settings)
+    carts = CartRepository(store)
+    orders = OrderRepository(store)
+    return Application(
+        settings=settings,
+        store=store,
+        sender=sender,
+        carts=CartService(carts, clock),
+        submissions=SubmissionService(carts, sender, clock),
+        orders=OrderQueries(orders, carts),
+        submit_order_handler=SubmitOrderHandler(orders, carts, clock),
+    )
+
+
+def build_document_store(settings: Settings) -> DocumentStore:
+    # Azure SDKs are imported only when chosen: the embedded path starts without them.
+    if settings.storage_backend() == "cosmos":
+        from shared.adapters.cosmos_documents import CosmosDocumentStore
+
+        return CosmosDocumentStore.from_settings(settings)
+    from shared.adapters.sqlite_documents import SqliteDocumentStore
+
+    return SqliteDocumentStore(settings.embedded().documents_path)
+
+
+def build_message_sender(settings: Settings) -> MessageSender:
+    queue_name = settings.submit_order_queue()
+    if settings.messaging_backend() == "servicebus":
+        from shared.adapters.servicebus_sender import ServiceBusSender
+
+        return ServiceBusSender.from_settings(settings, queue_name)
+    from shared.adapters.sqlite_queue import SqliteQueue
+
+    embedded = settings.embedded()
+    return SqliteQueue(
+        embedded.queue_path,
+        queue_name,
+        lock_duration=embedded.lock_duration,
+        max_delivery_count=embedded.max_delivery_count,
+    )

@@ -1,0 +1,1 @@
+"""Domain model: the menu, shopping carts, orders and the messages between them."""

@@ -1,0 +1,133 @@
+"""The two ports the application uses: a document store and a message sender.
+
+Shaped after Cosmos DB and Service Bus (partition keys, ETags, continuation tokens, message and
+correlation ids) so that the embedded SQLite adapters and the Azure adapters are interchangeable.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JsonScalar = str | int | bool | None
+
+
+class StoreError(Exception):
+    """Base class for the store outcomes that callers are expected to handle."""
+
+
+class DocumentAlreadyExists(StoreError):
+    """create() found a document with the same id in the partition (Cosmos DB: 409)."""
+
+
+class DocumentNotFound(StoreError):
+    """replace() found no document with that id in the partition (Cosmos DB: 404)."""
+
+
+class PreconditionFailed(StoreError):
+    """replace() was given an ETag that no longer matches (Cosmos DB: 412)."""
+
+
+class InvalidContinuationToken(StoreError):
+    """query() was given a continuation token this store did not issue."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as stored, without store metadata, and its current ETag."""
+
+    body: dict[str, Any]
+    etag: str
+
+
+@dataclass(frozen=True)
+class Page:
+    documents: list[StoredDocument]
+    # Opaque to callers; None on the last page.
+    continuation_token: str | None
+
+
+class DocumentStore(ABC):
+    """Documents in named containers, partitioned by a key stored in the document itself.
+
+    Every document has an ``id`` unique within its partition. Every method works inside one
+    partition: nothing here fans out across partitions.
+    """
+
+    @abstractmethod
+    async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
+        """Point read by id and partition key; None if absent."""
+
+    @abstractmethod
+    async def create(
+        self, container: str, partition_key: str, body: Mapping[str, Any]
+    ) -> StoredDocument:
+        """Create if absent; raises DocumentAlreadyExists if the id is taken."""
+
+    @abstractmethod
+    async def replace(
+        self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
+    ) -> StoredDocument:
+        """Compare-and-swap on the ETag; raises PreconditionFailed or DocumentNotFound."""
+
+    @abstractmethod
+    async def query(
+        self,
+        container: str,
+        partition_key: str,
+        *,
+        where: Mapping[str, JsonScalar],
+        newest_first_by: str,
+        limit: int,
+        continuation_token: str | None,
+    ) -> Page:
+        """One page of the partition's documents whose fields equal ``where``.
+
+        Keys may be dotted paths (``outbox.status``). Ordered by the ``newest_first_by`` field
+        (an ISO-8601 UTC timestamp string), descending, then by id descending.
+        Raises InvalidContinuationToken for a token this store did not issue.
+        """
+
+    @abstractmethod
+    async def find_across_partitions(
+        self,
+        container: str,
+        *,
+        where: Mapping[str, JsonScalar],
+        oldest_first_by: str,
+        limit: int,
+    ) -> list[StoredDocument]:
+        """Up to ``limit`` documents of any partition whose fields equal ``where``, oldest first.
+
+        Keys of ``where`` and ``oldest_first_by`` may be dotted paths (``outbox.status``).
+        For background sweeps over an indexed field only - never on a request path: on
+        Cosmos DB this is a cross-partition query.
+        """
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections; the store must not be used afterwards."""
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message to a queue, with the Service Bus properties the receiver sees."""
+
+    body: bytes
+    message_id: str
+    correlation_id: str | None = None
+    content_type: str = "application/json"
+    subject: str | None = None
+    application_properties: Mapping[str, str | int] = field(default_factory=dict)
+
+
+class MessageSender(ABC):
+    """Sends messages to one queue."""
+
+    @abstractmethod
+    async def send(self, message: OutgoingMessage) -> None:
+        """Durably enqueue the message, or raise."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections; the sender must not be used afterwards."""

@@ -1,0 +1,107 @@
+"""App settings, read through an injectable mapping so tests never touch os.environ.
+
+Names follow Azure Functions conventions: in Azure they are application settings, locally the
+``Values`` of local.settings.json; the Functions host exposes both as environment variables.
+A missing or malformed setting fails at once, naming the setting.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+STORAGE_BACKEND = "StorageBackend"
+MESSAGING_BACKEND = "MessagingBackend"
+EMBEDDED_DATA_DIR = "EmbeddedDataDir"
+SUBMIT_ORDER_QUEUE = "SubmitOrderQueue"
+EMBEDDED_QUEUE_LOCK_DURATION_SECONDS = "EmbeddedQueueLockDurationSeconds"
+EMBEDDED_QUEUE_MAX_DELIVERY_COUNT = "EmbeddedQueueMaxDeliveryCount"
+
+StorageBackend = Literal["sqlite", "cosmos"]
+MessagingBackend = Literal["sqlite", "servicebus"]
+
+
+class SettingError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+class Settings:
+    """Typed access to a mapping of app settings."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = values
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        value = self._values.get(name)
+        return value if value not in (None, "") else default
+
+    def require(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise SettingError(f"App setting '{name}' is missing, and has no default.")
+        return value
+
+    def choice(self, name: str, allowed: tuple[str, ...]) -> str:
+        value = self.require(name)
+        if value not in allowed:
+            raise SettingError(
+                f"App setting '{name}' is '{value}'; expected one of: {', '.join(allowed)}."
+            )
+        return value
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+        raw = self.get(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingError(f"App setting '{name}' is '{raw}'; expected a whole number.") from None
+        if not minimum <= value <= maximum:
+            raise SettingError(
+                f"App setting '{name}' is {value}; expected {minimum} to {maximum}."
+            )
+        return value
+
+    def storage_backend(self) -> StorageBackend:
+        return "cosmos" if self.choice(STORAGE_BACKEND, ("sqlite", "cosmos")) == "cosmos" else "sqlite"
+
+    def messaging_backend(self) -> MessagingBackend:
+        backend = self.choice(MESSAGING_BACKEND, ("sqlite", "servicebus"))
+        return "servicebus" if backend == "servicebus" else "sqlite"
+
+    def submit_order_queue(self) -> str:
+        return self.require(SUBMIT_ORDER_QUEUE)
+
+    def embedded(self) -> "EmbeddedSettings":
+        data_dir = Path(self.require(EMBEDDED_DATA_DIR))
+        return EmbeddedSettings(
+            data_dir=data_dir,
+            lock_duration=timedelta(
+                seconds=self.integer(
+                    EMBEDDED_QUEUE_LOCK_DURATION_SECONDS, 30, minimum=1, maximum=300
+                )
+            ),
+            # Service Bus allows 1 to 2000; the emulator 1 to 10. 10 is the Azure default.
+            max_delivery_count=self.integer(
+                EMBEDDED_QUEUE_MAX_DELIVERY_COUNT, 10, minimum=1, maximum=2000
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class EmbeddedSettings:
+    """Where and how the embedded (SQLite) backends keep their data."""
+
+    data_dir: Path
+    lock_duration: timedelta
+    max_delivery_count: int
+
+    @property
+    def documents_path(self) -> Path:
+        return self.data_dir / "documents.sqlite3"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.data_dir / "queue.sqlite3"
