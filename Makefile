@@ -1,0 +1,48 @@
+# Two commands do everything on a fresh machine with Python 3.11 and make:
+#   make run   - start the local host on the embedded backends (http://127.0.0.1:7071/api)
+#   make test  - ruff, mypy and the whole test suite
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 7071
+TYPED := shared local_host
+
+.PHONY: run run-web run-worker test check lint format types pytest test-azure chaos clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m local_host --port $(PORT)
+
+run-web: $(STAMP)
+	$(BIN)/python -m local_host --port $(PORT) --role web
+
+run-worker: $(STAMP)
+	$(BIN)/python -m local_host --role worker
+
+test: check pytest
+
+check: lint types
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+types: $(STAMP)
+	$(BIN)/mypy $(TYPED)
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
