@@ -5,23 +5,18 @@ SQLite connections are created once - never at import time.
 """
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from shared.ports import DocumentStore, MessageSender
 from shared.repositories import CartRepository, OrderRepository
 from shared.services.carts import CartService
+from shared.services.clock import Clock, utc_now
 from shared.services.order_handler import SubmitOrderHandler
 from shared.services.orders import OrderQueries
+from shared.services.outbox import OutboxDispatcher
 from shared.services.submission import SubmissionService
 from shared.settings import Settings
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -30,6 +25,7 @@ class Application:
     store: DocumentStore
     sender: MessageSender
     carts: CartService
+    outbox: OutboxDispatcher
     submissions: SubmissionService
     orders: OrderQueries
     submit_order_handler: SubmitOrderHandler
@@ -74,12 +70,14 @@ def build_application(settings: Settings, clock: Clock = utc_now) -> Application
     sender = build_message_sender(settings)
     carts = CartRepository(store)
     orders = OrderRepository(store)
+    outbox = OutboxDispatcher(carts, sender, clock)
     return Application(
         settings=settings,
         store=store,
         sender=sender,
         carts=CartService(carts, clock),
-        submissions=SubmissionService(carts, sender, clock),
+        outbox=outbox,
+        submissions=SubmissionService(carts, outbox, clock),
         orders=OrderQueries(orders, carts),
         submit_order_handler=SubmitOrderHandler(orders, carts, clock),
     )

@@ -40,6 +40,15 @@ class StoredDocument:
     etag: str
 
 
+def etags_match(stored: str, expected: str) -> bool:
+    """Compare ETags whether or not either side carries HTTP's quotes or weak prefix."""
+
+    def bare(etag: str) -> str:
+        return etag.strip().removeprefix("W/").strip('"')
+
+    return bare(stored) == bare(expected)
+
+
 @dataclass(frozen=True)
 class Page:
     documents: list[StoredDocument]

@@ -57,15 +57,17 @@ class Settings:
         try:
             value = int(raw)
         except ValueError:
-            raise SettingError(f"App setting '{name}' is '{raw}'; expected a whole number.") from None
-        if not minimum <= value <= maximum:
             raise SettingError(
-                f"App setting '{name}' is {value}; expected {minimum} to {maximum}."
-            )
+                f"App setting '{name}' is '{raw}'; expected a whole number."
+            ) from None
+        if not minimum <= value <= maximum:
+            raise SettingError(f"App setting '{name}' is {value}; expected {minimum} to {maximum}.")
         return value
 
     def storage_backend(self) -> StorageBackend:
-        return "cosmos" if self.choice(STORAGE_BACKEND, ("sqlite", "cosmos")) == "cosmos" else "sqlite"
+        return (
+            "cosmos" if self.choice(STORAGE_BACKEND, ("sqlite", "cosmos")) == "cosmos" else "sqlite"
+        )
 
     def messaging_backend(self) -> MessagingBackend:
         backend = self.choice(MESSAGING_BACKEND, ("sqlite", "servicebus"))

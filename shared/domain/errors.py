@@ -32,7 +32,7 @@ class ItemNotInCart(DomainError):
 class QuantityOutOfRange(DomainError):
     def __init__(self, quantity: int, low: int, high: int) -> None:
         super().__init__(
-            f"A cart line holds {low} to {high} pierogi portions; this change would make it {quantity}."
+            f"A cart line holds {low} to {high} portions; this change would make it {quantity}."
         )
         self.quantity = quantity
 

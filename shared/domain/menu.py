@@ -18,7 +18,9 @@ MENU: dict[str, Product] = {
     for product in (
         Product(id="meat", name="Pierogi with meat", unit_price=Decimal("32.00")),
         Product(id="mushrooms", name="Pierogi with mushrooms", unit_price=Decimal("30.00")),
-        Product(id="ruskie", name="Pierogi ruskie (quark and potatoes)", unit_price=Decimal("28.00")),
+        Product(
+            id="ruskie", name="Pierogi ruskie (quark and potatoes)", unit_price=Decimal("28.00")
+        ),
         Product(id="swiss-cheese", name="Pierogi with Swiss cheese", unit_price=Decimal("31.00")),
         Product(id="strawberry", name="Pierogi with strawberries", unit_price=Decimal("29.00")),
     )

@@ -9,8 +9,8 @@ from pydantic import ConfigDict
 from shared.domain.cart_item import CartItem
 from shared.domain.model import CamelModel
 
-MESSAGE_TYPE = "SubmitOrder"
-SCHEMA_VERSION = 1
+MESSAGE_TYPE: Literal["SubmitOrder"] = "SubmitOrder"
+SCHEMA_VERSION: Literal[1] = 1
 
 
 class SubmitOrder(CamelModel):

@@ -1,0 +1,10 @@
+"""POST customers/{customer}/carts/{cartId}/items: add pierogi to a cart line."""
+
+import azure.functions as func
+
+from shared.api.carts import add_item
+
+
+async def main(req: func.HttpRequest) -> func.HttpResponse:
+    response = await add_item(req)
+    return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

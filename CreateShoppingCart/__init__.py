@@ -1,0 +1,10 @@
+"""POST customers/{customer}/carts: a new, empty shopping cart (201)."""
+
+import azure.functions as func
+
+from shared.api.carts import create_cart
+
+
+async def main(req: func.HttpRequest) -> func.HttpResponse:
+    response = await create_cart(req)
+    return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

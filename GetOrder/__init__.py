@@ -1,0 +1,10 @@
+"""GET customers/{customer}/orders/{orderId}: the order (200), or 202 while it is pending."""
+
+import azure.functions as func
+
+from shared.api.orders import get_order
+
+
+async def main(req: func.HttpRequest) -> func.HttpResponse:
+    response = await get_order(req)
+    return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

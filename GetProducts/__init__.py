@@ -1,0 +1,10 @@
+"""GET products: the menu with server-side prices."""
+
+import azure.functions as func
+
+from shared.api.products import list_products
+
+
+async def main(req: func.HttpRequest) -> func.HttpResponse:
+    response = await list_products(req)
+    return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

@@ -1,0 +1,10 @@
+"""GET customers/{customer}/carts/{cartId}: one cart, with its ETag."""
+
+import azure.functions as func
+
+from shared.api.carts import get_cart
+
+
+async def main(req: func.HttpRequest) -> func.HttpResponse:
+    response = await get_cart(req)
+    return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

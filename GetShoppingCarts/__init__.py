@@ -1,0 +1,10 @@
+"""GET customers/{customer}/carts: the customer's carts, newest first, paged."""
+
+import azure.functions as func
+
+from shared.api.carts import list_carts
+
+
+async def main(req: func.HttpRequest) -> func.HttpResponse:
+    response = await list_carts(req)
+    return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

@@ -1,0 +1,13 @@
+"""POST customers/{customer}/carts/{cartId}/submit: accept the cart for ordering (202).
+
+Flags and saves the cart with its SubmitOrder message in one write, then sends it to the
+queue; ProcessSubmitOrder creates the order."""
+
+import azure.functions as func
+
+from shared.api.orders import submit_order
+
+
+async def main(req: func.HttpRequest) -> func.HttpResponse:
+    response = await submit_order(req)
+    return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

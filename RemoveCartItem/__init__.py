@@ -1,0 +1,10 @@
+"""DELETE customers/{customer}/carts/{cartId}/items/{productId}: drop a line."""
+
+import azure.functions as func
+
+from shared.api.carts import remove_item
+
+
+async def main(req: func.HttpRequest) -> func.HttpResponse:
+    response = await remove_item(req)
+    return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

@@ -1,0 +1,53 @@
+"""Submitting a cart and reading the order it becomes."""
+
+from shared.api.http import (
+    ROUTE_PREFIX,
+    ApiResponse,
+    HttpRequestLike,
+    json_response,
+    parse_if_match,
+)
+from shared.api.problems import endpoint
+from shared.api.validation import correlation_id, customer_from_route, uuid_from_route
+from shared.bootstrap import application
+from shared.services.orders import PendingOrder
+
+# How long a client should wait before polling a pending order again.
+RETRY_AFTER_SECONDS = "1"
+
+
+def order_location(customer: str, order_id: str) -> str:
+    return f"{ROUTE_PREFIX}/customers/{customer}/orders/{order_id}"
+
+
+@endpoint
+async def submit_order(request: HttpRequestLike) -> ApiResponse:
+    customer = customer_from_route(request)
+    cart_id = uuid_from_route(request, "cartId")
+    correlation = correlation_id(request)
+    receipt = await application().submissions.submit(
+        customer, cart_id, correlation, parse_if_match(request)
+    )
+    return json_response(
+        202,
+        {"orderId": receipt.order_id, "cartId": receipt.cart_id, "status": receipt.status},
+        {
+            "Location": order_location(customer, receipt.order_id),
+            "Retry-After": RETRY_AFTER_SECONDS,
+            "X-Correlation-Id": correlation,
+        },
+    )
+
+
+@endpoint
+async def get_order(request: HttpRequestLike) -> ApiResponse:
+    customer = customer_from_route(request)
+    order_id = uuid_from_route(request, "orderId")
+    status = await application().orders.order_status(customer, order_id)
+    if isinstance(status, PendingOrder):
+        return json_response(
+            202,
+            {"orderId": status.order_id, "status": "pending"},
+            {"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    return json_response(200, status.to_api())

@@ -1,0 +1,145 @@
+"""Parsing and validating what clients send: route values, query strings and JSON bodies."""
+
+import json
+import re
+import uuid
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from shared.api.http import HttpRequestLike, header
+from shared.api.problems import RequestRejected
+
+MAX_BODY_BYTES = 64 * 1024
+CUSTOMER_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+PRODUCT_ID_PATTERN = re.compile(r"[a-z0-9\-]{1,64}")
+MAX_CONTINUATION_TOKEN_LENGTH = 4096
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _bad_request(detail: str, slug: str = "bad-request") -> RequestRejected:
+    return RequestRejected(400, "Bad request", detail, slug=slug)
+
+
+def customer_from_route(request: HttpRequestLike) -> str:
+    customer = request.route_params.get("customer", "")
+    if not CUSTOMER_PATTERN.fullmatch(customer):
+        raise _bad_request(
+            "The customer handle must be 1-64 characters: letters, digits, '-', '_' or '.'.",
+            "invalid-customer",
+        )
+    return customer
+
+
+def uuid_from_route(request: HttpRequestLike, name: str) -> str:
+    """Cart and order ids are canonical lowercase UUIDs; anything else is malformed."""
+    raw = request.route_params.get(name, "")
+    try:
+        parsed = str(uuid.UUID(raw))
+    except ValueError:
+        parsed = None
+    if parsed != raw:
+        raise _bad_request(
+            f"'{name}' must be a lowercase UUID such as {uuid.UUID(int=0)}.", "invalid-id"
+        )
+    return raw
+
+
+def product_id_from_route(request: HttpRequestLike) -> str:
+    product_id = request.route_params.get("productId", "")
+    if not PRODUCT_ID_PATTERN.fullmatch(product_id):
+        raise _bad_request(
+            "'productId' must be 1-64 lowercase letters, digits or '-'.", "invalid-product-id"
+        )
+    return product_id
+
+
+def json_body(request: HttpRequestLike, model: type[ModelT]) -> ModelT:
+    """The body as ``model``: 413 too large, 415 not JSON, 400 unreadable, 422 wrong shape."""
+    body = request.get_body()
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestRejected(
+            413,
+            "Payload too large",
+            f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
+            slug="payload-too-large",
+        )
+    content_type = header(request, "Content-Type")
+    if content_type and content_type.split(";")[0].strip().lower() not in (
+        "application/json",
+        "text/json",
+    ):
+        raise RequestRejected(
+            415,
+            "Unsupported media type",
+            "Send the body as application/json.",
+            slug="unsupported-media-type",
+        )
+    try:
+        payload = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise _bad_request("The body is not valid UTF-8.", "malformed-body") from None
+    except (json.JSONDecodeError, ValueError) as error:
+        raise _bad_request(f"The body is not valid JSON: {error}", "malformed-body") from None
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        raise RequestRejected(
+            422,
+            "Invalid request body",
+            "The body does not match the expected shape; see 'errors'.",
+            slug="invalid-body",
+            extensions={"errors": _describe(error)},
+        ) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _describe(error: ValidationError) -> list[dict[str, str]]:
+    return [
+        {"field": ".".join(str(part) for part in item["loc"]) or "(body)", "message": item["msg"]}
+        for item in error.errors(include_url=False, include_input=False)
+    ]
+
+
+def query_int(request: HttpRequestLike, name: str, default: int, low: int, high: int) -> int:
+    raw = request.params.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise _bad_request(
+            f"'{name}' must be a whole number from {low} to {high}.", "invalid-query"
+        )
+    return int(raw)
+
+
+def query_bool(request: HttpRequestLike, name: str) -> bool | None:
+    raw = request.params.get(name)
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise _bad_request(f"'{name}' must be 'true' or 'false'.", "invalid-query")
+    return raw == "true"
+
+
+def query_continuation_token(request: HttpRequestLike) -> str | None:
+    raw = request.params.get("continuationToken")
+    if raw is None or raw == "":
+        return None
+    if len(raw) > MAX_CONTINUATION_TOKEN_LENGTH:
+        raise _bad_request("'continuationToken' is too long.", "invalid-continuation-token")
+    return raw
+
+
+CORRELATION_ID_PATTERN = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+
+
+def correlation_id(request: HttpRequestLike) -> str:
+    """The caller's X-Correlation-Id when well formed, otherwise a new one."""
+    supplied = header(request, "X-Correlation-Id")
+    if supplied and CORRELATION_ID_PATTERN.fullmatch(supplied):
+        return supplied
+    return str(uuid.uuid4())

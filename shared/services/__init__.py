@@ -1,0 +1,1 @@
+"""Use cases: what the functions ask the application to do."""
