@@ -1,0 +1,1 @@
+"""Adapters that implement the ports of ``shared.ports``: embedded SQLite and Azure backends."""

@@ -1,0 +1,315 @@
+"""The document store on an embedded SQLite file: the local twin of Cosmos DB.
+
+One row per document with its container, partition key, id, ETag and JSON body. Queries filter
+and sort with ``json_extract`` on the body, and page with keyset continuation tokens.
+"""
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import sqlite3
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from shared.adapters.sqlite_database import SqliteDatabase
+from shared.ports import (
+    DocumentAlreadyExists,
+    DocumentNotFound,
+    DocumentStore,
+    InvalidContinuationToken,
+    JsonScalar,
+    Page,
+    PreconditionFailed,
+    StoredDocument,
+)
+
+# The expression indexes must spell json_extract exactly as the queries do, with the JSON path
+# as a literal: SQLite matches an expression index only against the same expression.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    container TEXT NOT NULL,
+    partition_key TEXT NOT NULL,
+    id TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (container, partition_key, id)
+) WITHOUT ROWID;
+
+-- A partition's documents newest first (carts and orders of one customer).
+CREATE INDEX IF NOT EXISTS documents_by_created_at
+    ON documents (container, partition_key, json_extract(body, '$.createdAt'), id);
+
+-- The outbox recovery sweep: pending outbox entries of any partition, oldest first.
+CREATE INDEX IF NOT EXISTS documents_by_outbox_status
+    ON documents (
+        container,
+        json_extract(body, '$.outbox.status'),
+        json_extract(body, '$.outbox.recordedAt')
+    );
+"""
+
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# Cosmos DB rejects these characters in ids; refusing them here keeps the backends alike.
+_FORBIDDEN_ID_CHARACTERS = frozenset("/\\?#")
+
+SortValue = str | int | float | None
+
+
+class SqliteDocumentStore(DocumentStore):
+    """Documents in one SQLite file, safe to share between the web and worker processes."""
+
+    def __init__(self, database_path: Path) -> None:
+        self._database = SqliteDatabase(database_path, SCHEMA)
+
+    async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
+        async with self._database.reading() as connection:
+            rows = list(
+                await connection.execute_fetchall(
+                    "SELECT etag, body FROM documents"
+                    " WHERE container = ? AND partition_key = ? AND id = ?",
+                    (container, partition_key, id),
+                )
+            )
+        if not rows:
+            return None
+        etag, body = rows[0]
+        return _stored(etag, body)
+
+    async def create(
+        self, container: str, partition_key: str, body: Mapping[str, Any]
+    ) -> StoredDocument:
+        document_id = _document_id(body)
+        text = _to_json(body)
+        etag = _new_etag()
+        async with self._database.reading() as connection:
+            try:
+                await connection.execute(
+                    "INSERT INTO documents (container, partition_key, id, etag, body)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (container, partition_key, document_id, etag, text),
+                )
+            except sqlite3.IntegrityError:
+                raise DocumentAlreadyExists(
+                    f"Document '{document_id}' already exists in partition '{partition_key}'"
+                    f" of container '{container}'."
+                ) from None
+        return _stored(etag, text)
+
+    async def replace(
+        self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
+    ) -> StoredDocument:
+        document_id = _document_id(body)
+        text = _to_json(body)
+        etag = _new_etag()
+        key = (container, partition_key, document_id)
+        # BEGIN IMMEDIATE takes the write lock before the read, so no other process can
+        # replace the document between the ETag check and the update.
+        async with self._database.writing() as connection:
+            rows = list(
+                await connection.execute_fetchall(
+                    "SELECT etag FROM documents"
+                    " WHERE container = ? AND partition_key = ? AND id = ?",
+                    key,
+                )
+            )
+            if not rows:
+                raise DocumentNotFound(
+                    f"Document '{document_id}' does not exist in partition '{partition_key}'"
+                    f" of container '{container}'."
+                )
+            if rows[0][0] != if_match:
+                raise PreconditionFailed(
+                    f"Document '{document_id}' changed since ETag '{if_match}' was read."
+                )
+            await connection.execute(
+                "UPDATE documents SET etag = ?, body = ?"
+                " WHERE container = ? AND partition_key = ? AND id = ?",
+                (etag, text, *key),
+            )
+        return _stored(etag, text)
+
+    async def query(
+        self,
+        container: str,
+        partition_key: str,
+        *,
+        where: Mapping[str, JsonScalar],
+        newest_first_by: str,
+        limit: int,
+        continuation_token: str | None,
+    ) -> Page:
+        _check_limit(limit)
+        sort = _json_extract(newest_first_by)
+        fingerprint = _query_fingerprint(container, partition_key, where, newest_first_by)
+        conditions = ["container = ?", "partition_key = ?"]
+        parameters: list[Any] = [container, partition_key]
+        _add_filters(where, conditions, parameters)
+        if continuation_token is not None:
+            last_sort_value, last_id = _decode_token(continuation_token, fingerprint)
+            _add_after_condition(sort, last_sort_value, last_id, conditions, parameters)
+        # One row more than the page tells whether another page follows.
+        parameters.append(limit + 1)
+        sql = (
+            f"SELECT etag, body, {sort}, id FROM documents"
+            f" WHERE {' AND '.join(conditions)}"
+            f" ORDER BY {sort} DESC, id DESC LIMIT ?"
+        )
+        async with self._database.reading() as connection:
+            rows = list(await connection.execute_fetchall(sql, parameters))
+        page = rows[:limit]
+        next_token = None
+        if len(rows) > limit:
+            _, _, last_sort_value, last_id = page[-1]
+            next_token = _encode_token(fingerprint, last_sort_value, last_id)
+        return Page(
+            documents=[_stored(etag, body) for etag, body, _, _ in page],
+            continuation_token=next_token,
+        )
+
+    async def find_across_partitions(
+        self,
+        container: str,
+        *,
+        where: Mapping[str, JsonScalar],
+        oldest_first_by: str,
+        limit: int,
+    ) -> list[StoredDocument]:
+        _check_limit(limit)
+        sort = _json_extract(oldest_first_by)
+        conditions = ["container = ?"]
+        parameters: list[Any] = [container]
+        _add_filters(where, conditions, parameters)
+        parameters.append(limit)
+        sql = (
+            f"SELECT etag, body FROM documents WHERE {' AND '.join(conditions)}"
+            f" ORDER BY {sort}, partition_key, id LIMIT ?"
+        )
+        async with self._database.reading() as connection:
+            rows = await connection.execute_fetchall(sql, parameters)
+        return [_stored(etag, body) for etag, body in rows]
+
+    async def close(self) -> None:
+        await self._database.close()
+
+
+def _document_id(body: Mapping[str, Any]) -> str:
+    document_id = body.get("id")
+    if not isinstance(document_id, str) or not document_id:
+        raise ValueError("A document needs an 'id' that is a non-empty string.")
+    if _FORBIDDEN_ID_CHARACTERS.intersection(document_id):
+        raise ValueError(f"Document id {document_id!r} contains one of / \\ ? #.")
+    return document_id
+
+
+def _to_json(body: Mapping[str, Any]) -> str:
+    # allow_nan=False: NaN and Infinity are not JSON, and Cosmos DB refuses them.
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _stored(etag: str, body: str) -> StoredDocument:
+    return StoredDocument(body=json.loads(body), etag=etag)
+
+
+def _new_etag() -> str:
+    return uuid.uuid4().hex
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}.")
+
+
+def _json_path(field: str) -> str:
+    """``outbox.status`` -> ``$.outbox.status``, refusing anything but plain field names.
+
+    The path is written into the SQL text (so expression indexes apply), which is safe only
+    because every segment is a plain identifier.
+    """
+    segments = field.split(".")
+    if not all(_FIELD_NAME.fullmatch(segment) for segment in segments):
+        raise ValueError(f"Field path {field!r} is not a dotted list of plain field names.")
+    return "$." + ".".join(segments)
+
+
+def _json_extract(field: str) -> str:
+    return f"json_extract(body, '{_json_path(field)}')"
+
+
+def _json_type(field: str) -> str:
+    return f"json_type(body, '{_json_path(field)}')"
+
+
+def _add_filters(
+    where: Mapping[str, JsonScalar], conditions: list[str], parameters: list[Any]
+) -> None:
+    """Equality as Cosmos DB has it: a value matches only a JSON value of the same type.
+
+    json_extract alone would let true match 1, null match a missing field, and a string match
+    an object's JSON text, so each condition also checks the JSON type.
+    """
+    for field, value in where.items():
+        json_type = _json_type(field)
+        if value is None:
+            conditions.append(f"{json_type} = 'null'")
+        elif isinstance(value, bool):
+            conditions.append(f"{json_type} = '{'true' if value else 'false'}'")
+        elif isinstance(value, int):
+            conditions.append(f"{_json_extract(field)} = ? AND {json_type} IN ('integer', 'real')")
+            parameters.append(value)
+        else:
+            conditions.append(f"{_json_extract(field)} = ? AND {json_type} = 'text'")
+            parameters.append(value)
+
+
+def _add_after_condition(
+    sort: str,
+    last_sort_value: SortValue,
+    last_id: str,
+    conditions: list[str],
+    parameters: list[Any],
+) -> None:
+    """Rows after (last_sort_value, last_id) in ``sort DESC, id DESC`` order.
+
+    SQLite sorts NULL lowest, so documents without the sort field come last.
+    """
+    if last_sort_value is None:
+        conditions.append(f"({sort} IS NULL AND id < ?)")
+        parameters.append(last_id)
+    else:
+        conditions.append(f"({sort} < ? OR ({sort} = ? AND id < ?) OR {sort} IS NULL)")
+        parameters.extend([last_sort_value, last_sort_value, last_id])
+
+
+def _query_fingerprint(
+    container: str, partition_key: str, where: Mapping[str, JsonScalar], sort_field: str
+) -> str:
+    """Ties a token to its query, so a token from another query is refused, not misapplied."""
+    query = json.dumps([container, partition_key, sorted(where.items()), sort_field])
+    return hashlib.sha256(query.encode()).hexdigest()[:16]
+
+
+def _encode_token(fingerprint: str, last_sort_value: SortValue, last_id: str) -> str:
+    position = json.dumps({"q": fingerprint, "v": last_sort_value, "id": last_id})
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, fingerprint: str) -> tuple[SortValue, str]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        position = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error):  # UnicodeError and JSONDecodeError are ValueErrors.
+        raise InvalidContinuationToken("The continuation token is malformed.") from None
+    if (
+        not isinstance(position, dict)
+        or position.get("q") != fingerprint
+        or not isinstance(position.get("id"), str)
+        or not isinstance(position.get("v"), str | int | float | None)
+        or isinstance(position.get("v"), bool)
+    ):
+        raise InvalidContinuationToken("The continuation token was not issued for this query.")
+    return position["v"], position["id"]

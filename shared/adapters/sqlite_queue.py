@@ -1,0 +1,404 @@
+"""A durable queue on an embedded SQLite file: the local twin of a Service Bus queue.
+
+It keeps the Service Bus semantics the app relies on: peek-lock delivery (a received message is
+locked for ``lock_duration`` and comes back if not completed in time), a delivery count, dead
+lettering after ``max_delivery_count`` deliveries, duplicate detection on the message id, and
+FIFO order among available messages. Several processes may share the file, and several queues
+(told apart by name) may share one file.
+"""
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from shared.adapters.sqlite_database import SqliteDatabase
+from shared.ports import MessageSender, OutgoingMessage
+
+MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+_ACTIVE = "active"
+_DEAD_LETTERED = "dead_lettered"
+
+# Times are whole microseconds since the Unix epoch (UTC): exact, and compared as integers.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS queue_messages (
+    sequence_number INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue_name TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    body BLOB NOT NULL,
+    correlation_id TEXT,
+    content_type TEXT,
+    subject TEXT,
+    application_properties TEXT NOT NULL,
+    enqueued_at INTEGER NOT NULL,
+    delivery_count INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    lock_token TEXT,
+    locked_until INTEGER,
+    dead_letter_reason TEXT,
+    dead_letter_description TEXT,
+    dead_lettered_at INTEGER
+);
+
+CREATE INDEX IF NOT EXISTS queue_messages_by_state
+    ON queue_messages (queue_name, state, sequence_number);
+
+-- Message ids sent recently, for duplicate detection.
+CREATE TABLE IF NOT EXISTS queue_sent_message_ids (
+    queue_name TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    PRIMARY KEY (queue_name, message_id)
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS queue_sent_message_ids_by_sent_at
+    ON queue_sent_message_ids (queue_name, sent_at);
+"""
+
+_MESSAGE_COLUMNS = (
+    "sequence_number, message_id, body, correlation_id, content_type, subject,"
+    " application_properties, delivery_count, enqueued_at"
+)
+
+# Not locked: never received, abandoned, or its lock expired.
+_AVAILABLE = "queue_name = ? AND state = 'active' AND (locked_until IS NULL OR locked_until <= ?)"
+
+
+class MessageLockLost(Exception):
+    """The message's lock expired or passed to another receiver; it will be delivered again."""
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    sequence_number: int
+    message_id: str
+    body: bytes
+    correlation_id: str | None
+    content_type: str | None
+    subject: str | None
+    application_properties: dict[str, str | int]
+    delivery_count: int  # counts this delivery: 1 on the first
+    enqueued_time_utc: datetime
+    locked_until_utc: datetime
+    lock_token: str
+
+
+@dataclass(frozen=True)
+class DeadLetteredMessage:
+    sequence_number: int
+    message_id: str
+    body: bytes
+    correlation_id: str | None
+    content_type: str | None
+    subject: str | None
+    application_properties: dict[str, str | int]
+    delivery_count: int
+    enqueued_time_utc: datetime
+    dead_letter_reason: str
+    dead_letter_error_description: str
+    dead_lettered_at_utc: datetime
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """Messages by state; each message is in exactly one."""
+
+    active: int  # waiting for a receiver
+    locked: int  # received, neither settled nor expired yet
+    dead_lettered: int
+
+
+class SqliteQueue(MessageSender):
+    """One named queue in a SQLite file: sends, and receives with peek-lock."""
+
+    def __init__(
+        self,
+        database_path: Path,
+        queue_name: str,
+        *,
+        lock_duration: timedelta = timedelta(seconds=30),
+        max_delivery_count: int = 10,
+        duplicate_detection_window: timedelta = timedelta(minutes=10),
+    ) -> None:
+        if not queue_name:
+            raise ValueError("queue_name must not be empty.")
+        if lock_duration <= timedelta(0):
+            raise ValueError("lock_duration must be positive.")
+        if max_delivery_count < 1:
+            raise ValueError("max_delivery_count must be at least 1.")
+        self.queue_name = queue_name
+        self.lock_duration = lock_duration
+        self.max_delivery_count = max_delivery_count
+        self.duplicate_detection_window = duplicate_detection_window
+        self._database = SqliteDatabase(database_path, SCHEMA)
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if not message.message_id:
+            raise ValueError("A message needs a non-empty message_id.")
+        now = _now()
+        async with self._database.writing() as connection:
+            # Forgetting ids older than the window on every send keeps the table small.
+            await connection.execute(
+                "DELETE FROM queue_sent_message_ids WHERE queue_name = ? AND sent_at <= ?",
+                (self.queue_name, now - _microseconds(self.duplicate_detection_window)),
+            )
+            remembered = await connection.execute(
+                "INSERT OR IGNORE INTO queue_sent_message_ids (queue_name, message_id, sent_at)"
+                " VALUES (?, ?, ?)",
+                (self.queue_name, message.message_id, now),
+            )
+            if remembered.rowcount == 0:
+                return  # Sent within the window: dropped silently, as Service Bus does.
+            await connection.execute(
+                "INSERT INTO queue_messages (queue_name, message_id, body, correlation_id,"
+                " content_type, subject, application_properties, enqueued_at, state)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.queue_name,
+                    message.message_id,
+                    bytes(message.body),
+                    message.correlation_id,
+                    message.content_type,
+                    message.subject,
+                    json.dumps(dict(message.application_properties)),
+                    now,
+                    _ACTIVE,
+                ),
+            )
+
+    async def receive(self, max_messages: int = 1) -> list[ReceivedMessage]:
+        """Lock and return up to ``max_messages`` available messages, oldest first; never waits."""
+        if max_messages < 1:
+            raise ValueError("max_messages must be at least 1.")
+        now = _now()
+        locked_until = now + _microseconds(self.lock_duration)
+        # One write transaction from select to update: two processes never lock one message.
+        async with self._database.writing() as connection:
+            await self._dead_letter_exhausted(connection, now)
+            rows = await connection.execute_fetchall(
+                f"SELECT {_MESSAGE_COLUMNS} FROM queue_messages WHERE {_AVAILABLE}"
+                " ORDER BY sequence_number LIMIT ?",
+                (self.queue_name, now, max_messages),
+            )
+            received = [_received(row, _new_lock_token(), locked_until) for row in rows]
+            await connection.executemany(
+                "UPDATE queue_messages SET delivery_count = ?, lock_token = ?, locked_until = ?"
+                " WHERE sequence_number = ?",
+                [
+                    (
+                        message.delivery_count,
+                        message.lock_token,
+                        locked_until,
+                        message.sequence_number,
+                    )
+                    for message in received
+                ],
+            )
+        return received
+
+    async def complete(self, message: ReceivedMessage) -> None:
+        """Settle the message: it is deleted. MessageLockLost if the lock is no longer held."""
+        async with self._database.writing() as connection:
+            await self._require_lock(connection, message, _now())
+            await connection.execute(
+                "DELETE FROM queue_messages WHERE sequence_number = ?", (message.sequence_number,)
+            )
+
+    async def abandon(self, message: ReceivedMessage) -> None:
+        """Release the lock so the message is available again at once.
+
+        Dead-letters it instead when it has had its last delivery, as Service Bus does.
+        """
+        now = _now()
+        async with self._database.writing() as connection:
+            delivery_count = await self._require_lock(connection, message, now)
+            if delivery_count >= self.max_delivery_count:
+                await _dead_letter(
+                    connection,
+                    [message.sequence_number],
+                    MAX_DELIVERY_COUNT_EXCEEDED,
+                    self._exhausted_description(),
+                    now,
+                )
+            else:
+                await connection.execute(
+                    "UPDATE queue_messages SET lock_token = NULL, locked_until = NULL"
+                    " WHERE sequence_number = ?",
+                    (message.sequence_number,),
+                )
+
+    async def dead_letter(self, message: ReceivedMessage, reason: str, description: str) -> None:
+        """Move a locked message to the dead letters, with the receiver's reason."""
+        now = _now()
+        async with self._database.writing() as connection:
+            await self._require_lock(connection, message, now)
+            await _dead_letter(connection, [message.sequence_number], reason, description, now)
+
+    async def renew_lock(self, message: ReceivedMessage) -> datetime:
+        """Extend the lock by ``lock_duration`` from now; returns the new expiry."""
+        now = _now()
+        locked_until = now + _microseconds(self.lock_duration)
+        async with self._database.writing() as connection:
+            await self._require_lock(connection, message, now)
+            await connection.execute(
+                "UPDATE queue_messages SET locked_until = ? WHERE sequence_number = ?",
+                (locked_until, message.sequence_number),
+            )
+        return _datetime(locked_until)
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetteredMessage]:
+        """The oldest ``limit`` dead-lettered messages of this queue."""
+        async with self._database.reading() as connection:
+            rows = await connection.execute_fetchall(
+                f"SELECT {_MESSAGE_COLUMNS}, dead_letter_reason, dead_letter_description,"
+                " dead_lettered_at FROM queue_messages WHERE queue_name = ? AND state = ?"
+                " ORDER BY sequence_number LIMIT ?",
+                (self.queue_name, _DEAD_LETTERED, limit),
+            )
+        return [_dead_lettered(row) for row in rows]
+
+    async def requeue_dead_letter(self, sequence_number: int) -> bool:
+        """Make a dead letter available again with a fresh delivery count; False if none."""
+        async with self._database.writing() as connection:
+            cursor = await connection.execute(
+                "UPDATE queue_messages SET state = ?, delivery_count = 0, lock_token = NULL,"
+                " locked_until = NULL, dead_letter_reason = NULL,"
+                " dead_letter_description = NULL, dead_lettered_at = NULL"
+                " WHERE sequence_number = ? AND queue_name = ? AND state = ?",
+                (_ACTIVE, sequence_number, self.queue_name, _DEAD_LETTERED),
+            )
+            return cursor.rowcount == 1
+
+    async def counts(self) -> QueueCounts:
+        now = _now()
+        async with self._database.reading() as connection:
+            rows = list(
+                await connection.execute_fetchall(
+                    "SELECT"
+                    " coalesce(sum(state = 'active' AND coalesce(locked_until <= ?, 1)), 0),"
+                    " coalesce(sum(state = 'active' AND locked_until > ?), 0),"
+                    " coalesce(sum(state = 'dead_lettered'), 0)"
+                    " FROM queue_messages WHERE queue_name = ?",
+                    (now, now, self.queue_name),
+                )
+            )
+        active, locked, dead_lettered = rows[0]
+        return QueueCounts(active=active, locked=locked, dead_lettered=dead_lettered)
+
+    async def close(self) -> None:
+        await self._database.close()
+
+    async def _require_lock(
+        self, connection: aiosqlite.Connection, message: ReceivedMessage, now: int
+    ) -> int:
+        """The message's delivery count, if ``message`` still holds an unexpired lock."""
+        rows = list(
+            await connection.execute_fetchall(
+                "SELECT delivery_count FROM queue_messages"
+                " WHERE sequence_number = ? AND queue_name = ? AND state = 'active'"
+                " AND lock_token = ? AND locked_until > ?",
+                (message.sequence_number, self.queue_name, message.lock_token, now),
+            )
+        )
+        if not rows:
+            raise MessageLockLost(
+                f"The lock on message '{message.message_id}' (sequence number"
+                f" {message.sequence_number}) expired or is held by another receiver."
+            )
+        delivery_count: int = rows[0][0]
+        return delivery_count
+
+    async def _dead_letter_exhausted(self, connection: aiosqlite.Connection, now: int) -> None:
+        """Dead-letter available messages whose lock expired on their last delivery."""
+        rows = await connection.execute_fetchall(
+            f"SELECT sequence_number FROM queue_messages WHERE {_AVAILABLE}"
+            " AND delivery_count >= ?",
+            (self.queue_name, now, self.max_delivery_count),
+        )
+        sequence_numbers = [row[0] for row in rows]
+        if sequence_numbers:
+            await _dead_letter(
+                connection,
+                sequence_numbers,
+                MAX_DELIVERY_COUNT_EXCEEDED,
+                self._exhausted_description(),
+                now,
+            )
+
+    def _exhausted_description(self) -> str:
+        return f"Message could not be consumed after {self.max_delivery_count} delivery attempts."
+
+
+async def _dead_letter(
+    connection: aiosqlite.Connection,
+    sequence_numbers: Iterable[int],
+    reason: str,
+    description: str,
+    now: int,
+) -> None:
+    await connection.executemany(
+        "UPDATE queue_messages SET state = ?, lock_token = NULL, locked_until = NULL,"
+        " dead_letter_reason = ?, dead_letter_description = ?, dead_lettered_at = ?"
+        " WHERE sequence_number = ?",
+        [(_DEAD_LETTERED, reason, description, now, number) for number in sequence_numbers],
+    )
+
+
+def _received(row: Sequence[Any], lock_token: str, locked_until: int) -> ReceivedMessage:
+    delivery_count: int = row[7]
+    return ReceivedMessage(
+        **_message_fields(row),
+        delivery_count=delivery_count + 1,
+        locked_until_utc=_datetime(locked_until),
+        lock_token=lock_token,
+    )
+
+
+def _dead_lettered(row: Sequence[Any]) -> DeadLetteredMessage:
+    delivery_count, reason, description, dead_lettered_at = row[7], *row[9:12]
+    return DeadLetteredMessage(
+        **_message_fields(row),
+        delivery_count=delivery_count,
+        dead_letter_reason=reason,
+        dead_letter_error_description=description,
+        dead_lettered_at_utc=_datetime(dead_lettered_at),
+    )
+
+
+def _message_fields(row: Sequence[Any]) -> dict[str, Any]:
+    """The fields a row selected with _MESSAGE_COLUMNS has for any message class."""
+    number, message_id, body, correlation_id, content_type, subject, properties = row[:7]
+    return {
+        "sequence_number": number,
+        "message_id": message_id,
+        "body": bytes(body),
+        "correlation_id": correlation_id,
+        "content_type": content_type,
+        "subject": subject,
+        "application_properties": json.loads(properties),
+        "enqueued_time_utc": _datetime(row[8]),
+    }
+
+
+def _new_lock_token() -> str:
+    return str(uuid.uuid4())
+
+
+def _now() -> int:
+    return _microseconds(datetime.now(UTC) - _EPOCH)
+
+
+def _microseconds(duration: timedelta) -> int:
+    return duration // timedelta(microseconds=1)
+
+
+def _datetime(microseconds: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=microseconds)
