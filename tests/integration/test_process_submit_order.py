@@ -1,0 +1,115 @@
+"""The queue-triggered order handler with real ServiceBusMessage objects on real SQLite."""
+
+import json
+import logging
+from datetime import UTC, datetime
+
+import azure.functions as func
+import pytest
+from azure.functions import servicebus
+
+import ProcessSubmitOrder
+from local_host.service_bus_message import to_function_message
+from shared import bootstrap
+from shared.adapters.sqlite_queue import SqliteQueue
+from shared.services.order_handler import PoisonMessage
+from tests.integration import function_calls as api
+from tests.integration.function_calls import json_of
+
+pytestmark = pytest.mark.usefixtures("app_settings")
+
+
+def submit_order_queue() -> SqliteQueue:
+    sender = bootstrap.application().sender
+    assert isinstance(sender, SqliteQueue)
+    return sender
+
+
+async def submitted_cart(customer: str = "anna") -> str:
+    cart_id: str = json_of(await api.create_cart(customer))["id"]
+    await api.add_item(customer, cart_id, "meat", 2)
+    await api.add_item(customer, cart_id, "strawberry", 1)
+    assert (await api.submit(customer, cart_id)).status_code == 202
+    return cart_id
+
+
+async def next_message() -> func.ServiceBusMessage:
+    queue = submit_order_queue()
+    received = await queue.receive(1)
+    assert len(received) == 1
+    await queue.complete(received[0])
+    return to_function_message(received[0])
+
+
+async def test_a_submitted_cart_sends_one_submit_order_message() -> None:
+    cart_id = await submitted_cart()
+    message = await next_message()
+    assert message.message_id == f"submit-order-{cart_id}"
+    assert message.content_type == "application/json"
+    assert message.application_properties["messageType"] == "SubmitOrder"
+    body = json.loads(message.get_body())
+    assert body["orderId"] == cart_id
+    assert body["total"] == "93.00"
+    assert await submit_order_queue().receive(1) == []
+    cart = await bootstrap.application().carts.get_cart("anna", cart_id)
+    assert cart.value.outbox is not None
+    assert cart.value.outbox.status == "sent"
+
+
+async def test_processing_the_message_places_the_order(caplog: pytest.LogCaptureFixture) -> None:
+    cart_id = await submitted_cart()
+    with caplog.at_level(logging.INFO):
+        await ProcessSubmitOrder.main(await next_message())
+    assert f"Order submitted {cart_id}" in caplog.messages
+    response = await api.get_order("anna", cart_id)
+    order = json_of(response)
+    assert response.status_code == 200
+    assert order["status"] == "placed"
+    assert order["cartId"] == cart_id
+    assert order["total"] == "93.00"
+    assert len(order["items"]) == 2
+    assert order["placedAt"] >= order["submittedAt"]
+
+
+async def test_a_redelivered_message_makes_no_second_order() -> None:
+    cart_id = await submitted_cart()
+    message = await next_message()
+    await ProcessSubmitOrder.main(message)
+    first = json_of(await api.get_order("anna", cart_id))
+    await ProcessSubmitOrder.main(message)
+    assert json_of(await api.get_order("anna", cart_id)) == first
+
+
+def service_bus_message(body: bytes) -> func.ServiceBusMessage:
+    return servicebus.ServiceBusMessage(
+        body=body,
+        message_id="poison-1",
+        application_properties={},
+        user_properties={},
+        delivery_count=1,
+        enqueued_time_utc=datetime.now(UTC),
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\xff\xfe",
+        b"{not json",
+        b'{"orderId": "x"}',
+        json.dumps(
+            {
+                "orderId": "00000000-0000-4000-8000-000000000000",
+                "cartId": "00000000-0000-4000-8000-000000000000",
+                "customer": "nobody",
+                "items": [],
+                "total": "0.00",
+                "currency": "PLN",
+                "submittedAt": "2026-11-28T12:00:00Z",
+            }
+        ).encode(),
+    ],
+)
+async def test_a_message_that_can_never_succeed_is_a_poison_message(body: bytes) -> None:
+    with pytest.raises(PoisonMessage):
+        await ProcessSubmitOrder.main(service_bus_message(body))
