@@ -1,0 +1,510 @@
+"""The document store on Azure Cosmos DB (NoSQL API), through the azure-cosmos aio SDK.
+
+Every container is partitioned by ``/customer``: the app keeps the partition key in the
+document's ``customer`` field. Everything but ``find_across_partitions`` stays inside one
+partition (point reads, single-partition queries), which keeps request charges low and flat.
+"""
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NoReturn, cast
+
+from azure.core import MatchConditions
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.cosmos.aio import ContainerProxy, CosmosClient
+from azure.cosmos.exceptions import CosmosHttpResponseError
+from azure.cosmos.http_constants import StatusCodes, SubStatusCodes
+
+from shared.adapters.azure_connections import (
+    CosmosConnection,
+    CosmosKeyConnection,
+    async_credential,
+    cosmos_connection,
+)
+from shared.ports import (
+    DocumentAlreadyExists,
+    DocumentNotFound,
+    DocumentStore,
+    InvalidContinuationToken,
+    JsonScalar,
+    Page,
+    PreconditionFailed,
+    StoredDocument,
+)
+from shared.settings import Settings
+
+COSMOS_DATABASE = "CosmosDbDatabase"
+COSMOS_CARTS_CONTAINER = "CosmosDbCartsContainer"
+COSMOS_ORDERS_CONTAINER = "CosmosDbOrdersContainer"
+
+PARTITION_KEY_PATH = "/customer"
+PARTITION_KEY_FIELD = "customer"
+
+# 429 (throttled) is retried by the SDK, honouring the service's retry-after. Its defaults
+# (9 attempts, up to 30 s) can hold an HTTP request far too long; fail sooner and let the
+# caller (HTTP 503 / Service Bus redelivery) retry instead.
+RETRY_TOTAL = 5
+RETRY_BACKOFF_MAX_SECONDS = 10
+
+_FIELD_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Cosmos DB refuses these in ids (they would break the resource URL); so does the SQLite twin.
+_FORBIDDEN_KEY_CHARACTERS = frozenset("/\\?#")
+_MAX_KEY_LENGTH = 255
+_TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
+# Keywords of the Cosmos DB NoSQL query language; a property so named is written c["name"].
+_RESERVED_WORDS = frozenset(
+    [
+        "AND",
+        "ARRAY",
+        "AS",
+        "ASC",
+        "BETWEEN",
+        "BY",
+        "CASE",
+        "CAST",
+        "CONVERT",
+        "CROSS",
+        "DESC",
+        "DISTINCT",
+        "ELSE",
+        "END",
+        "ESCAPE",
+        "EXISTS",
+        "FALSE",
+        "FOR",
+        "FROM",
+        "GROUP",
+        "HAVING",
+        "IN",
+        "INNER",
+        "INSERT",
+        "INTO",
+        "IS",
+        "JOIN",
+        "LEFT",
+        "LIKE",
+        "LIMIT",
+        "NOT",
+        "NULL",
+        "OFFSET",
+        "ON",
+        "OR",
+        "ORDER",
+        "OUTER",
+        "OVER",
+        "RIGHT",
+        "SELECT",
+        "SET",
+        "THEN",
+        "TOP",
+        "TRUE",
+        "UDF",
+        "UNDEFINED",
+        "UPDATE",
+        "VALUE",
+        "WHEN",
+        "WHERE",
+        "WITH",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class CosmosConnectionHandle:
+    """An opened client and the credential it owns (None for key-based connections)."""
+
+    client: CosmosClient
+    credential: AsyncTokenCredential | None = None
+
+    async def close(self) -> None:
+        try:
+            await self.client.close()
+        finally:
+            if self.credential is not None:
+                await self.credential.close()
+
+
+Connect = Callable[[], Awaitable[CosmosConnectionHandle]]
+
+
+async def open_cosmos_client(connection: CosmosConnection) -> CosmosConnectionHandle:
+    """Create and start the client: once per process, on first use (see CosmosDocumentStore)."""
+    retry: dict[str, Any] = {
+        "retry_total": RETRY_TOTAL,
+        "retry_backoff_max": RETRY_BACKOFF_MAX_SECONDS,
+    }
+    if isinstance(connection, CosmosKeyConnection):
+        handle = CosmosConnectionHandle(CosmosClient(connection.endpoint, connection.key, **retry))
+    else:
+        credential = async_credential(connection)
+        handle = CosmosConnectionHandle(
+            CosmosClient(connection.endpoint, credential, **retry), credential
+        )
+    # Entering the client reads the account (regions, consistency) and sets up session
+    # tokens, so reads after writes in this process see those writes.
+    try:
+        await handle.client.__aenter__()
+    except BaseException:
+        await handle.close()
+        raise
+    return handle
+
+
+class CosmosDocumentStore(DocumentStore):
+    """Documents in Cosmos DB containers, mapped from the app's logical container names."""
+
+    def __init__(self, connect: Connect, database: str, container_names: Mapping[str, str]) -> None:
+        self._connect = connect
+        self._database = database
+        self._container_names = dict(container_names)
+        self._handle: CosmosConnectionHandle | None = None
+        self._containers: dict[str, ContainerProxy] = {}
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "CosmosDocumentStore":
+        # Parsed now, so a missing or malformed setting fails at startup, naming the setting.
+        connection = cosmos_connection(settings)
+
+        async def connect() -> CosmosConnectionHandle:
+            return await open_cosmos_client(connection)
+
+        return cls(
+            connect,
+            database=settings.get(COSMOS_DATABASE, "pierogi-shop") or "pierogi-shop",
+            container_names={
+                "carts": settings.get(COSMOS_CARTS_CONTAINER, "carts") or "carts",
+                "orders": settings.get(COSMOS_ORDERS_CONTAINER, "orders") or "orders",
+            },
+        )
+
+    def container_name(self, container: str) -> str:
+        """The Cosmos DB container behind a logical name; other names map to themselves."""
+        return self._container_names.get(container, container)
+
+    async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
+        _check_key("partition key", partition_key)
+        _check_key("id", id)
+        proxy = await self._container(container)
+        try:
+            item = await proxy.read_item(item=id, partition_key=partition_key)
+        except CosmosHttpResponseError as error:
+            if _is_missing_document(error):
+                return None
+            raise
+        return _stored(item)
+
+    async def create(
+        self, container: str, partition_key: str, body: Mapping[str, Any]
+    ) -> StoredDocument:
+        document_id = _check_body(partition_key, body)
+        proxy = await self._container(container)
+        try:
+            item = await proxy.create_item(body=dict(body))
+        except CosmosHttpResponseError as error:
+            if error.status_code == StatusCodes.CONFLICT:
+                raise DocumentAlreadyExists(
+                    f"Document '{document_id}' already exists in partition '{partition_key}'"
+                    f" of container '{container}'."
+                ) from None
+            raise
+        return _stored(item)
+
+    async def replace(
+        self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
+    ) -> StoredDocument:
+        document_id = _check_body(partition_key, body)
+        proxy = await self._container(container)
+        try:
+            item = await proxy.replace_item(
+                item=document_id,
+                body=dict(body),
+                etag=if_match,
+                match_condition=MatchConditions.IfNotModified,
+            )
+        except CosmosHttpResponseError as error:
+            if error.status_code == StatusCodes.PRECONDITION_FAILED:
+                raise PreconditionFailed(
+                    f"Document '{document_id}' changed since ETag '{if_match}' was read."
+                ) from None
+            if _is_missing_document(error):
+                raise DocumentNotFound(
+                    f"Document '{document_id}' does not exist in partition '{partition_key}'"
+                    f" of container '{container}'."
+                ) from None
+            raise
+        return _stored(item)
+
+    async def query(
+        self,
+        container: str,
+        partition_key: str,
+        *,
+        where: Mapping[str, JsonScalar],
+        newest_first_by: str,
+        limit: int,
+        continuation_token: str | None,
+    ) -> Page:
+        _check_limit(limit)
+        _check_key("partition key", partition_key)
+        sort = _field_reference(newest_first_by)
+        conditions, parameters = _filters(where)
+        sql = f"SELECT * FROM c{_where_clause(conditions)} ORDER BY {sort} DESC, c.id DESC"
+        fingerprint = _query_fingerprint(container, partition_key, where, newest_first_by)
+        cosmos_token = (
+            None if continuation_token is None else unwrap_token(continuation_token, fingerprint)
+        )
+        proxy = await self._container(container)
+        documents: list[StoredDocument] = []
+        # Cosmos DB may return short (even empty) pages before the end; keep reading until the
+        # page is full or the results end, so a page is short only when it is the last one.
+        while True:
+            items, cosmos_token = await self._one_page(
+                proxy,
+                sql,
+                parameters,
+                partition_key,
+                max_items=limit - len(documents),
+                continuation_token=cosmos_token,
+                token_from_client=continuation_token is not None and not documents,
+            )
+            documents.extend(_stored(item) for item in items)
+            if cosmos_token is None or len(documents) >= limit:
+                break
+        next_token = None if cosmos_token is None else wrap_token(cosmos_token, fingerprint)
+        return Page(documents=documents, continuation_token=next_token)
+
+    async def find_across_partitions(
+        self,
+        container: str,
+        *,
+        where: Mapping[str, JsonScalar],
+        oldest_first_by: str,
+        limit: int,
+    ) -> list[StoredDocument]:
+        # The only cross-partition query: it fans out to every physical partition, so it is
+        # for background sweeps (the outbox dispatcher), never for a request path.
+        _check_limit(limit)
+        sort = _field_reference(oldest_first_by)
+        conditions, parameters = _filters(where)
+        parameters.append({"name": "@limit", "value": limit})
+        sql = (
+            f"SELECT TOP @limit * FROM c{_where_clause(conditions)}"
+            f" ORDER BY {sort} ASC, c.{PARTITION_KEY_FIELD} ASC, c.id ASC"
+        )
+        proxy = await self._container(container)
+        items = proxy.query_items(
+            query=sql,
+            parameters=parameters,
+            enable_cross_partition_query=True,
+            max_item_count=limit,
+        )
+        documents: list[StoredDocument] = []
+        async for item in items:
+            documents.append(_stored(item))
+            if len(documents) >= limit:
+                break
+        return documents
+
+    async def close(self) -> None:
+        async with self._lock:
+            self._closed = True
+            handle, self._handle = self._handle, None
+            self._containers.clear()
+        if handle is not None:
+            await handle.close()
+
+    async def _container(self, container: str) -> ContainerProxy:
+        """The container's proxy; the client is created on first use and then reused."""
+        proxy = self._containers.get(container)
+        if proxy is not None:
+            return proxy
+        async with self._lock:
+            if self._closed:
+                raise RuntimeError("The Cosmos DB document store is closed.")
+            if self._handle is None:
+                self._handle = await self._connect()
+            proxy = self._containers.get(container)
+            if proxy is None:
+                proxy = await self._checked_container(self._handle.client, container)
+                self._containers[container] = proxy
+        return proxy
+
+    async def _checked_container(self, client: CosmosClient, container: str) -> ContainerProxy:
+        name = self.container_name(container)
+        proxy = client.get_database_client(self._database).get_container_client(name)
+        # One read per container and process: without it a missing container would look like
+        # a missing document (both are 404) and read() would quietly return None.
+        try:
+            await proxy.read()
+        except CosmosHttpResponseError as error:
+            if error.status_code == StatusCodes.NOT_FOUND:
+                raise RuntimeError(
+                    f"Cosmos DB container '{name}' in database '{self._database}' does not"
+                    " exist; create it with: python -m tools.provision"
+                ) from error
+            raise
+        return proxy
+
+    async def _one_page(
+        self,
+        proxy: ContainerProxy,
+        sql: str,
+        parameters: list[dict[str, Any]],
+        partition_key: str,
+        *,
+        max_items: int,
+        continuation_token: str | None,
+        token_from_client: bool,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        items = proxy.query_items(
+            query=sql,
+            parameters=parameters,
+            partition_key=partition_key,
+            max_item_count=max_items,
+        )
+        pages = items.by_page(continuation_token)
+        try:
+            page = await anext(pages)
+            documents = [item async for item in page]
+        except StopAsyncIteration:
+            return [], None
+        except CosmosHttpResponseError as error:
+            # A token Cosmos DB cannot parse is a 400; only a token from the client can be that.
+            if token_from_client and error.status_code == StatusCodes.BAD_REQUEST:
+                _invalid_token()
+            raise
+        next_token: str | None = getattr(pages, "continuation_token", None)
+        return documents, next_token or None
+
+
+def wrap_token(cosmos_token: str, fingerprint: str) -> str:
+    """Cosmos DB's continuation token, tied to its query and made opaque and URL-safe."""
+    wrapped = json.dumps({"q": fingerprint, "t": cosmos_token}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(wrapped.encode()).decode("ascii").rstrip("=")
+
+
+def unwrap_token(token: str, fingerprint: str) -> str:
+    """The Cosmos DB token inside ``token``; InvalidContinuationToken if it is not ours."""
+    if not _TOKEN_ALPHABET.fullmatch(token):
+        _invalid_token()
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        wrapped = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error):  # UnicodeError and JSONDecodeError are ValueErrors.
+        _invalid_token()
+    if not isinstance(wrapped, dict) or wrapped.get("q") != fingerprint:
+        raise InvalidContinuationToken("The continuation token was not issued for this query.")
+    cosmos_token = wrapped.get("t")
+    # Sent as an HTTP header: printable ASCII only.
+    if not isinstance(cosmos_token, str) or not cosmos_token.isascii():
+        _invalid_token()
+    if not cosmos_token.isprintable() or not cosmos_token:
+        _invalid_token()
+    return cosmos_token
+
+
+def strip_system_properties(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The document as the app wrote it: without ``_rid``, ``_self``, ``_etag``, ``_ts``...
+
+    Cosmos DB's system properties all start with ``_``; the app's own fields never do.
+    """
+    return {key: value for key, value in item.items() if not key.startswith("_")}
+
+
+def _stored(item: Mapping[str, Any]) -> StoredDocument:
+    etag = item.get("_etag")
+    if not isinstance(etag, str):
+        raise RuntimeError("Cosmos DB returned a document without an _etag.")
+    return StoredDocument(body=strip_system_properties(item), etag=etag)
+
+
+def _is_missing_document(error: CosmosHttpResponseError) -> bool:
+    # 404 with sub-status 1003 means the database or container is missing, not the document.
+    return (
+        error.status_code == StatusCodes.NOT_FOUND
+        and error.sub_status != SubStatusCodes.OWNER_RESOURCE_NOT_FOUND
+    )
+
+
+def _check_key(what: str, value: object) -> None:
+    """Ids and partition keys as Cosmos DB accepts them, checked before the SDK sees them."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"The {what} must be a non-empty string, not {value!r}.")
+    if len(value) > _MAX_KEY_LENGTH:
+        raise ValueError(f"The {what} is longer than {_MAX_KEY_LENGTH} characters.")
+    if _FORBIDDEN_KEY_CHARACTERS.intersection(value):
+        raise ValueError(f"The {what} {value!r} contains one of / \\ ? #.")
+
+
+def _check_body(partition_key: str, body: Mapping[str, Any]) -> str:
+    """The document's id, after checking that it and its partition key field are valid.
+
+    Cosmos DB takes the partition key from the document itself; a ``customer`` field that
+    differed from ``partition_key`` would store the document where reads would not find it.
+    """
+    _check_key("partition key", partition_key)
+    document_id = body.get("id")
+    _check_key("id", document_id)
+    if body.get(PARTITION_KEY_FIELD) != partition_key:
+        raise ValueError(
+            f"The document's '{PARTITION_KEY_FIELD}' field must equal the partition key"
+            f" {partition_key!r}, not {body.get(PARTITION_KEY_FIELD)!r}."
+        )
+    return cast(str, document_id)
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}.")
+
+
+def _field_reference(field: str) -> str:
+    """``outbox.status`` -> ``c.outbox.status``, refusing anything but plain field names.
+
+    Field paths are written into the SQL text (parameters cannot name fields), which is safe
+    only because every segment is a plain identifier. A segment that is a keyword of the
+    query language (``value``, ``order``...) is written ``["value"]``, the quoted property
+    form the query language provides for such names.
+    """
+    segments = field.split(".")
+    if not all(_FIELD_SEGMENT.fullmatch(segment) for segment in segments):
+        raise ValueError(f"Field path {field!r} is not a dotted list of plain field names.")
+    return "c" + "".join(
+        f'["{segment}"]' if segment.upper() in _RESERVED_WORDS else f".{segment}"
+        for segment in segments
+    )
+
+
+def _filters(where: Mapping[str, JsonScalar]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Equality conditions, values always as parameters (``c.outbox.status = @p0``)."""
+    conditions: list[str] = []
+    parameters: list[dict[str, Any]] = []
+    for index, (field, value) in enumerate(where.items()):
+        name = f"@p{index}"
+        conditions.append(f"{_field_reference(field)} = {name}")
+        parameters.append({"name": name, "value": value})
+    return conditions, parameters
+
+
+def _where_clause(conditions: list[str]) -> str:
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def _query_fingerprint(
+    container: str, partition_key: str, where: Mapping[str, JsonScalar], sort_field: str
+) -> str:
+    """Ties a token to its query, so a token from another query is refused, not misapplied."""
+    query = json.dumps([container, partition_key, sorted(where.items()), sort_field])
+    return hashlib.sha256(query.encode()).hexdigest()[:16]
+
+
+def _invalid_token() -> NoReturn:
+    raise InvalidContinuationToken("The continuation token is malformed.") from None

@@ -1,0 +1,585 @@
+"""The Cosmos DB store's mapping of SDK results and errors onto the port, without a server.
+
+The fakes below stand in for the azure-cosmos SDK's client, database and container objects
+only: they raise the SDK's real exception classes with real status codes, and record the
+calls the store makes. Everything above them is the real CosmosDocumentStore.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from azure.core import MatchConditions
+from azure.cosmos.exceptions import (
+    CosmosAccessConditionFailedError,
+    CosmosHttpResponseError,
+    CosmosResourceExistsError,
+    CosmosResourceNotFoundError,
+)
+
+from shared.adapters.cosmos_documents import (
+    CosmosConnectionHandle,
+    CosmosDocumentStore,
+    strip_system_properties,
+    unwrap_token,
+    wrap_token,
+)
+from shared.ports import (
+    DocumentAlreadyExists,
+    DocumentNotFound,
+    InvalidContinuationToken,
+    PreconditionFailed,
+)
+from shared.settings import SettingError, Settings
+
+SYSTEM_PROPERTIES = {
+    "_rid": "AAAAAA==",
+    "_self": "dbs/AAAA==/colls/AAAA=/docs/AAAAAA==/",
+    "_etag": '"00000000-0000-0000-0000-000000000001"',
+    "_attachments": "attachments/",
+    "_ts": 1764331200,
+}
+ETAG = SYSTEM_PROPERTIES["_etag"]
+CART = {"id": "cart-1", "customer": "anna", "createdAt": "2026-11-28T12:00:00Z"}
+
+
+@dataclass
+class FakeQueryResult:
+    """Fake of the SDK's query pager: ``by_page(token)`` pages, each leaving its next token."""
+
+    pages: dict[str | None, tuple[list[dict[str, Any]], str | None]]
+    error: Exception | None = None
+    requested_tokens: list[str | None] = field(default_factory=list)
+
+    def by_page(self, continuation_token: str | None = None) -> "FakePageIterator":
+        self.requested_tokens.append(continuation_token)
+        return FakePageIterator(self, continuation_token)
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        return self._all_items()
+
+    async def _all_items(self) -> AsyncIterator[dict[str, Any]]:
+        if self.error is not None:
+            raise self.error
+        for item in self.pages[None][0]:
+            yield item
+
+
+class FakePageIterator:
+    def __init__(self, result: FakeQueryResult, continuation_token: str | None) -> None:
+        self._result = result
+        self.continuation_token = continuation_token
+
+    def __aiter__(self) -> "FakePageIterator":
+        return self
+
+    async def __anext__(self) -> AsyncIterator[dict[str, Any]]:
+        if self._result.error is not None:
+            raise self._result.error
+        items, self.continuation_token = self._result.pages[self.continuation_token]
+        return _async_items(items)
+
+
+async def _async_items(items: list[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+    for item in items:
+        yield item
+
+
+@dataclass
+class FakeContainer:
+    """Fake of azure.cosmos.aio.ContainerProxy: canned answers or real SDK exceptions."""
+
+    name: str
+    item: dict[str, Any] | None = None
+    error: Exception | None = None
+    read_error: Exception | None = None
+    query_result: FakeQueryResult | None = None
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    async def read(self) -> dict[str, Any]:
+        self.calls.append(("read", {}))
+        if self.read_error is not None:
+            raise self.read_error
+        return {"id": self.name}
+
+    async def read_item(self, **kwargs: Any) -> dict[str, Any]:
+        return self._answer("read_item", kwargs)
+
+    async def create_item(self, **kwargs: Any) -> dict[str, Any]:
+        return self._answer("create_item", kwargs)
+
+    async def replace_item(self, **kwargs: Any) -> dict[str, Any]:
+        return self._answer("replace_item", kwargs)
+
+    def query_items(self, **kwargs: Any) -> FakeQueryResult:
+        self.calls.append(("query_items", kwargs))
+        assert self.query_result is not None
+        return self.query_result
+
+    def sdk_calls(self) -> list[str]:
+        return [name for name, _ in self.calls if name != "read"]
+
+    def _answer(self, method: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append((method, kwargs))
+        if self.error is not None:
+            raise self.error
+        assert self.item is not None
+        return self.item
+
+
+class FakeDatabase:
+    def __init__(self, client: "FakeCosmosClient", name: str) -> None:
+        self._client = client
+        self.name = name
+
+    def get_container_client(self, name: str) -> FakeContainer:
+        return self._client.containers.setdefault(name, FakeContainer(name))
+
+
+class FakeCosmosClient:
+    """Fake of azure.cosmos.aio.CosmosClient: hands out fake containers by name."""
+
+    def __init__(self) -> None:
+        self.containers: dict[str, FakeContainer] = {}
+        self.databases: list[str] = []
+        self.closed = False
+
+    def get_database_client(self, name: str) -> FakeDatabase:
+        self.databases.append(name)
+        return FakeDatabase(self, name)
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def client() -> FakeCosmosClient:
+    return FakeCosmosClient()
+
+
+@pytest.fixture
+def connects() -> list[int]:
+    return []
+
+
+@pytest.fixture
+def store(client: FakeCosmosClient, connects: list[int]) -> CosmosDocumentStore:
+    async def connect() -> CosmosConnectionHandle:
+        connects.append(1)
+        await asyncio.sleep(0)  # Let racing first uses interleave.
+        return CosmosConnectionHandle(client)  # type: ignore[arg-type]
+
+    return CosmosDocumentStore(
+        connect, database="shop-db", container_names={"carts": "carts-v2", "orders": "orders"}
+    )
+
+
+def container(client: FakeCosmosClient, name: str = "carts-v2", **answers: Any) -> FakeContainer:
+    fake = client.containers.setdefault(name, FakeContainer(name))
+    for key, value in answers.items():
+        setattr(fake, key, value)
+    return fake
+
+
+def stored(body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, **SYSTEM_PROPERTIES}
+
+
+# Reads
+
+
+async def test_a_read_returns_the_body_without_system_properties_and_the_etag(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    fake = container(client, item=stored(CART))
+    document = await store.read("carts", "anna", "cart-1")
+    assert document is not None
+    assert document.body == CART
+    assert document.etag == ETAG
+    assert fake.calls[-1] == ("read_item", {"item": "cart-1", "partition_key": "anna"})
+
+
+async def test_a_missing_document_reads_as_none(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    container(client, error=CosmosResourceNotFoundError(status_code=404, message="NotFound"))
+    assert await store.read("carts", "anna", "cart-1") is None
+
+
+async def test_a_404_for_a_missing_owner_resource_is_not_a_missing_document(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    missing_owner = CosmosResourceNotFoundError(status_code=404, message="gone", sub_status=1003)
+    container(client, error=missing_owner)
+    with pytest.raises(CosmosResourceNotFoundError):
+        await store.read("carts", "anna", "cart-1")
+
+
+def test_every_underscore_property_is_stripped() -> None:
+    assert strip_system_properties({"id": "a", "_lsn": 5, "_etag": "x", "total": 1}) == {
+        "id": "a",
+        "total": 1,
+    }
+
+
+# Writes
+
+
+async def test_creating_an_existing_id_raises_document_already_exists(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    container(client, error=CosmosResourceExistsError(status_code=409, message="Conflict"))
+    with pytest.raises(DocumentAlreadyExists, match="cart-1"):
+        await store.create("carts", "anna", CART)
+
+
+async def test_a_created_document_comes_back_with_its_etag(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    fake = container(client, item=stored(CART))
+    document = await store.create("carts", "anna", CART)
+    assert (document.body, document.etag) == (CART, ETAG)
+    assert fake.calls[-1] == ("create_item", {"body": CART})
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        CosmosHttpResponseError(status_code=412, message="Precondition Failed"),
+        CosmosAccessConditionFailedError(status_code=412, message="Precondition Failed"),
+    ],
+)
+async def test_replacing_with_a_stale_etag_raises_precondition_failed(
+    store: CosmosDocumentStore, client: FakeCosmosClient, error: Exception
+) -> None:
+    container(client, error=error)
+    with pytest.raises(PreconditionFailed):
+        await store.replace("carts", "anna", CART, if_match=ETAG)
+
+
+async def test_replace_is_conditional_on_the_etag(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    fake = container(client, item=stored(CART))
+    await store.replace("carts", "anna", CART, if_match=ETAG)
+    assert fake.calls[-1] == (
+        "replace_item",
+        {
+            "item": "cart-1",
+            "body": CART,
+            "etag": ETAG,
+            "match_condition": MatchConditions.IfNotModified,
+        },
+    )
+
+
+async def test_replacing_a_missing_document_raises_document_not_found(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    container(client, error=CosmosResourceNotFoundError(status_code=404, message="NotFound"))
+    with pytest.raises(DocumentNotFound):
+        await store.replace("carts", "anna", CART, if_match=ETAG)
+
+
+@pytest.mark.parametrize("status", [400, 403, 429, 500, 503])
+async def test_other_errors_are_not_hidden(
+    store: CosmosDocumentStore, client: FakeCosmosClient, status: int
+) -> None:
+    container(client, error=CosmosHttpResponseError(status_code=status, message="boom"))
+    with pytest.raises(CosmosHttpResponseError) as raised:
+        await store.replace("carts", "anna", CART, if_match=ETAG)
+    assert raised.value.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("partition_key", "body", "problem"),
+    [
+        ("", CART, "partition key must be a non-empty string"),
+        ("an/na", CART, "contains one of"),
+        ("anna", {**CART, "id": ""}, "id must be a non-empty string"),
+        ("anna", {**CART, "id": 7}, "id must be a non-empty string"),
+        ("anna", {**CART, "id": "cart?1"}, "contains one of"),
+        ("anna", {**CART, "id": "cart#1"}, "contains one of"),
+        ("anna", {**CART, "id": "cart\\1"}, "contains one of"),
+        ("anna", {**CART, "id": "x" * 256}, "longer than 255"),
+        # No customer field, or another one: Cosmos DB would store it in another partition.
+        ("anna", {"id": "cart-1"}, "must equal the partition key"),
+        ("anna", {**CART, "customer": "bob"}, "must equal the partition key"),
+    ],
+)
+async def test_invalid_ids_and_partition_keys_never_reach_the_sdk(
+    store: CosmosDocumentStore,
+    client: FakeCosmosClient,
+    partition_key: str,
+    body: dict[str, Any],
+    problem: str,
+) -> None:
+    fake = container(client, item=stored(CART))
+    with pytest.raises(ValueError, match=problem):
+        await store.create("carts", partition_key, body)
+    with pytest.raises(ValueError, match=problem):
+        await store.replace("carts", partition_key, body, if_match=ETAG)
+    assert fake.sdk_calls() == []
+
+
+async def test_an_invalid_id_is_refused_on_read(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    fake = container(client, item=stored(CART))
+    with pytest.raises(ValueError, match="contains one of"):
+        await store.read("carts", "anna", "a/b")
+    assert fake.sdk_calls() == []
+
+
+# Queries
+
+
+def page_query(client: FakeCosmosClient, pages: dict[str | None, Any]) -> FakeContainer:
+    return container(client, query_result=FakeQueryResult(pages))
+
+
+async def test_a_query_stays_in_one_partition_with_parameterised_filters(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    fake = page_query(client, {None: ([stored(CART)], None)})
+    page = await store.query(
+        "carts",
+        "anna",
+        where={"outbox.status": "pending", "ordered": True},
+        newest_first_by="createdAt",
+        limit=10,
+        continuation_token=None,
+    )
+    assert [d.body for d in page.documents] == [CART]
+    assert page.documents[0].etag == ETAG
+    assert page.continuation_token is None
+    assert fake.calls[-1] == (
+        "query_items",
+        {
+            "query": "SELECT * FROM c WHERE c.outbox.status = @p0 AND c.ordered = @p1"
+            " ORDER BY c.createdAt DESC, c.id DESC",
+            "parameters": [{"name": "@p0", "value": "pending"}, {"name": "@p1", "value": True}],
+            "partition_key": "anna",
+            "max_item_count": 10,
+        },
+    )
+
+
+async def test_the_cosmos_token_is_wrapped_and_accepted_back(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    cosmos_token = '{"token":"+RID:~AAAA#RT:1#TRC:1#ISV:2#IEO:65567","range":{"min":"","max":"FF"}}'
+    second = {**CART, "id": "cart-0"}
+    page_query(
+        client, {None: ([stored(CART)], cosmos_token), cosmos_token: ([stored(second)], None)}
+    )
+    query = {"where": {}, "newest_first_by": "createdAt", "limit": 1}
+    first_page = await store.query("carts", "anna", continuation_token=None, **query)
+    token = first_page.continuation_token
+    assert token is not None
+    assert cosmos_token not in token
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    next_page = await store.query("carts", "anna", continuation_token=token, **query)
+    assert [d.body["id"] for d in next_page.documents] == ["cart-0"]
+    assert next_page.continuation_token is None
+
+
+async def test_short_pages_are_filled_up_to_the_limit(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    items = [stored({**CART, "id": f"cart-{n}"}) for n in (3, 2, 1)]
+    pages = {None: ([items[0]], "t1"), "t1": ([], "t2"), "t2": (items[1:], "t3"), "t3": ([], None)}
+    fake = page_query(client, pages)
+    query = {"where": {}, "newest_first_by": "createdAt", "limit": 3}
+    page = await store.query("carts", "anna", continuation_token=None, **query)
+    assert [d.body["id"] for d in page.documents] == ["cart-3", "cart-2", "cart-1"]
+    sizes = [kwargs["max_item_count"] for name, kwargs in fake.calls if name == "query_items"]
+    assert sizes == [3, 2, 2]
+    last = await store.query("carts", "anna", continuation_token=page.continuation_token, **query)
+    assert last.documents == []
+    assert last.continuation_token is None
+    assert fake.query_result is not None
+    assert fake.query_result.requested_tokens == [None, "t1", "t2", "t3"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not base64!",
+        "%%%",
+        "YWJj",  # base64 of "abc": not JSON
+        wrap_token("t", "another-query"),
+        "eyJxIjoxfQ",  # {"q":1}
+    ],
+)
+async def test_a_malformed_or_foreign_token_is_refused_before_the_sdk(
+    store: CosmosDocumentStore, client: FakeCosmosClient, token: str
+) -> None:
+    fake = page_query(client, {None: ([], None)})
+    with pytest.raises(InvalidContinuationToken):
+        await store.query(
+            "carts",
+            "anna",
+            where={},
+            newest_first_by="createdAt",
+            limit=5,
+            continuation_token=token,
+        )
+    assert fake.sdk_calls() == []
+
+
+async def test_a_token_for_another_partition_is_refused(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    page_query(client, {None: ([stored(CART)], "t1")})
+    query = {"where": {}, "newest_first_by": "createdAt", "limit": 1}
+    token = (
+        await store.query("carts", "anna", continuation_token=None, **query)
+    ).continuation_token
+    with pytest.raises(InvalidContinuationToken):
+        await store.query("carts", "bob", continuation_token=token, **query)
+
+
+async def test_a_token_cosmos_db_rejects_with_400_is_an_invalid_token(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    fake = page_query(client, {None: ([stored(CART)], "t1")})
+    query = {"where": {}, "newest_first_by": "createdAt", "limit": 1}
+    token = (
+        await store.query("carts", "anna", continuation_token=None, **query)
+    ).continuation_token
+    assert fake.query_result is not None
+    fake.query_result.error = CosmosHttpResponseError(status_code=400, message="Bad token")
+    with pytest.raises(InvalidContinuationToken):
+        await store.query("carts", "anna", continuation_token=token, **query)
+
+
+async def test_a_400_without_a_client_token_is_not_hidden(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    fake = page_query(client, {})
+    fake.query_result = FakeQueryResult({}, CosmosHttpResponseError(status_code=400, message="x"))
+    with pytest.raises(CosmosHttpResponseError):
+        await store.query(
+            "carts", "anna", where={}, newest_first_by="createdAt", limit=1, continuation_token=None
+        )
+
+
+@pytest.mark.parametrize(
+    "path", ["", "a..b", "outbox.status; DROP", "1abc", "a-b", "a b", "a['b']", "a."]
+)
+async def test_field_paths_must_be_plain_dotted_names(
+    store: CosmosDocumentStore, client: FakeCosmosClient, path: str
+) -> None:
+    fake = page_query(client, {None: ([], None)})
+    with pytest.raises(ValueError, match="plain field names"):
+        await store.query(
+            "carts",
+            "anna",
+            where={path: 1},
+            newest_first_by="createdAt",
+            limit=5,
+            continuation_token=None,
+        )
+    with pytest.raises(ValueError, match="plain field names"):
+        await store.find_across_partitions("carts", where={}, oldest_first_by=path, limit=5)
+    assert fake.sdk_calls() == []
+
+
+async def test_the_sweep_is_the_only_cross_partition_query(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    fake = page_query(client, {None: ([stored(CART)], None)})
+    documents = await store.find_across_partitions(
+        "carts", where={"outbox.status": "pending"}, oldest_first_by="outbox.recordedAt", limit=7
+    )
+    assert [d.body for d in documents] == [CART]
+    assert fake.calls[-1] == (
+        "query_items",
+        {
+            "query": "SELECT TOP @limit * FROM c WHERE c.outbox.status = @p0"
+            " ORDER BY c.outbox.recordedAt ASC, c.customer ASC, c.id ASC",
+            "parameters": [
+                {"name": "@p0", "value": "pending"},
+                {"name": "@limit", "value": 7},
+            ],
+            "enable_cross_partition_query": True,
+            "max_item_count": 7,
+        },
+    )
+
+
+# Containers and the client's life cycle
+
+
+async def test_logical_names_map_to_configured_containers_and_others_to_themselves(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    container(client, "carts-v2", error=CosmosResourceNotFoundError(status_code=404, message=""))
+    container(client, "poison", error=CosmosResourceNotFoundError(status_code=404, message=""))
+    await store.read("carts", "anna", "cart-1")
+    await store.read("poison", "anna", "cart-1")
+    assert set(client.containers) == {"carts-v2", "poison"}
+    assert set(client.databases) == {"shop-db"}
+
+
+async def test_a_missing_container_says_how_to_create_it(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    container(client, read_error=CosmosResourceNotFoundError(status_code=404, message="NotFound"))
+    with pytest.raises(RuntimeError, match=r"python -m tools\.provision"):
+        await store.read("carts", "anna", "cart-1")
+
+
+async def test_the_client_is_created_once_on_first_use_and_closed_by_close(
+    store: CosmosDocumentStore, client: FakeCosmosClient, connects: list[int]
+) -> None:
+    container(client, item=stored(CART))
+    assert connects == []  # Nothing connects at construction.
+    await asyncio.gather(*(store.read("carts", "anna", "cart-1") for _ in range(5)))
+    await store.read("carts", "anna", "cart-1")
+    assert connects == [1]
+    await store.close()
+    assert client.closed
+    with pytest.raises(RuntimeError, match="closed"):
+        await store.read("carts", "anna", "cart-1")
+
+
+def test_from_settings_reads_database_and_container_names() -> None:
+    store = CosmosDocumentStore.from_settings(
+        Settings(
+            {
+                "CosmosDbConnection": "AccountEndpoint=http://localhost:8081/;AccountKey=a2V5;",
+                "CosmosDbCartsContainer": "carts-2026",
+            }
+        )
+    )
+    assert store.container_name("carts") == "carts-2026"
+    assert store.container_name("orders") == "orders"
+    assert store.container_name("poison") == "poison"
+
+
+def test_from_settings_fails_at_once_naming_the_missing_connection() -> None:
+    with pytest.raises(SettingError, match="CosmosDbConnection__accountEndpoint"):
+        CosmosDocumentStore.from_settings(Settings({}))
+
+
+def test_tokens_round_trip() -> None:
+    assert unwrap_token(wrap_token("+RID:~a#RT:1", "q1"), "q1") == "+RID:~a#RT:1"
+
+
+async def test_a_field_named_like_a_keyword_is_quoted_in_the_query(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    fake = page_query(client, {None: ([], None)})
+    await store.query(
+        "carts",
+        "anna",
+        where={"order.value": 1},
+        newest_first_by="createdAt",
+        limit=1,
+        continuation_token=None,
+    )
+    assert fake.calls[-1][1]["query"].startswith('SELECT * FROM c WHERE c["order"]["value"] = @p0')

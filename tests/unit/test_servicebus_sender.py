@@ -1,0 +1,147 @@
+"""The Service Bus sender's message mapping and connection life cycle, without a server.
+
+FakeSdkSender stands in for azure.servicebus.aio.ServiceBusSender only: it records the real
+azure.servicebus.ServiceBusMessage objects the adapter builds, and can fail like the SDK does.
+"""
+
+import asyncio
+
+import pytest
+from azure.servicebus import ServiceBusMessage
+from azure.servicebus.exceptions import ServiceBusConnectionError
+
+from shared.adapters.servicebus_sender import (
+    ServiceBusConnectionHandle,
+    ServiceBusSender,
+    to_service_bus_message,
+)
+from shared.ports import OutgoingMessage
+from shared.settings import SettingError, Settings
+
+MESSAGE = OutgoingMessage(
+    body=b'{"orderId":"cart-1"}',
+    message_id="msg-1",
+    correlation_id="corr-1",
+    subject="SubmitOrder",
+    application_properties={"messageType": "SubmitOrder", "schemaVersion": 1},
+)
+
+
+class FakeSdkSender:
+    """Fake of azure.servicebus.aio.ServiceBusSender: records messages, flags overlapping sends."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.sent: list[ServiceBusMessage] = []
+        self.error = error
+        self.closed = False
+        self.in_flight = 0
+        self.overlapped = False
+
+    async def send_messages(self, message: ServiceBusMessage) -> None:
+        self.in_flight += 1
+        self.overlapped |= self.in_flight > 1
+        await asyncio.sleep(0)  # A real send awaits the broker; let other tasks run meanwhile.
+        self.in_flight -= 1
+        if self.error is not None:
+            raise self.error
+        self.sent.append(message)
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class FakeSdkClient:
+    """Fake of azure.servicebus.aio.ServiceBusClient: only close() is used by the adapter."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def sender_with(
+    fake: FakeSdkSender, client: FakeSdkClient, connects: list[int]
+) -> ServiceBusSender:
+    async def connect() -> ServiceBusConnectionHandle:
+        connects.append(1)
+        await asyncio.sleep(0)
+        return ServiceBusConnectionHandle(client, fake)  # type: ignore[arg-type]
+
+    return ServiceBusSender(connect, "submit-order")
+
+
+def test_the_sdk_message_carries_the_ports_properties() -> None:
+    message = to_service_bus_message(MESSAGE)
+    assert b"".join(message.body) == b'{"orderId":"cart-1"}'
+    assert message.message_id == "msg-1"
+    assert message.correlation_id == "corr-1"
+    assert message.content_type == "application/json"
+    assert message.subject == "SubmitOrder"
+    assert message.application_properties == {"messageType": "SubmitOrder", "schemaVersion": 1}
+
+
+def test_optional_properties_stay_unset() -> None:
+    message = to_service_bus_message(OutgoingMessage(body=b"{}", message_id="msg-2"))
+    assert message.correlation_id is None
+    assert message.subject is None
+    assert not message.application_properties
+
+
+async def test_sends_reuse_one_connection_opened_on_first_send() -> None:
+    fake, client, connects = FakeSdkSender(), FakeSdkClient(), []
+    sender = sender_with(fake, client, connects)
+    assert connects == []  # Nothing connects at construction.
+    await asyncio.gather(*(sender.send(MESSAGE) for _ in range(5)))
+    assert connects == [1]
+    assert [m.message_id for m in fake.sent] == ["msg-1"] * 5
+
+
+async def test_concurrent_sends_never_overlap_on_the_sdk_sender() -> None:
+    fake = FakeSdkSender()
+    sender = sender_with(fake, FakeSdkClient(), [])
+    await asyncio.gather(*(sender.send(MESSAGE) for _ in range(10)))
+    assert not fake.overlapped
+
+
+async def test_a_failed_send_raises_to_the_caller() -> None:
+    fake = FakeSdkSender(error=ServiceBusConnectionError(message="link detached"))
+    sender = sender_with(fake, FakeSdkClient(), [])
+    with pytest.raises(ServiceBusConnectionError):
+        await sender.send(MESSAGE)
+
+
+async def test_close_closes_sender_and_client_and_refuses_later_sends() -> None:
+    fake, client = FakeSdkSender(), FakeSdkClient()
+    sender = sender_with(fake, client, [])
+    await sender.send(MESSAGE)
+    await sender.close()
+    assert fake.closed
+    assert client.closed
+    with pytest.raises(RuntimeError, match="closed"):
+        await sender.send(MESSAGE)
+
+
+async def test_closing_an_unused_sender_opens_nothing() -> None:
+    connects: list[int] = []
+    sender = sender_with(FakeSdkSender(), FakeSdkClient(), connects)
+    await sender.close()
+    assert connects == []
+
+
+def test_from_settings_accepts_the_emulator_connection_string() -> None:
+    sender = ServiceBusSender.from_settings(
+        Settings(
+            {
+                "ServiceBusConnection": "Endpoint=sb://localhost;SharedAccessKeyName="
+                "RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;"
+            }
+        ),
+        "submit-order",
+    )
+    assert sender.queue_name == "submit-order"
+
+
+def test_from_settings_fails_at_once_naming_the_missing_connection() -> None:
+    with pytest.raises(SettingError, match="ServiceBusConnection__fullyQualifiedNamespace"):
+        ServiceBusSender.from_settings(Settings({}), "submit-order")
