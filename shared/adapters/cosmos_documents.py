@@ -42,6 +42,7 @@ from shared.settings import Settings
 COSMOS_DATABASE = "CosmosDbDatabase"
 COSMOS_CARTS_CONTAINER = "CosmosDbCartsContainer"
 COSMOS_ORDERS_CONTAINER = "CosmosDbOrdersContainer"
+DEFAULT_DATABASE = "pierogi-shop"
 
 PARTITION_KEY_PATH = "/customer"
 PARTITION_KEY_FIELD = "customer"
@@ -178,11 +179,8 @@ class CosmosDocumentStore(DocumentStore):
 
         return cls(
             connect,
-            database=settings.get(COSMOS_DATABASE, "pierogi-shop") or "pierogi-shop",
-            container_names={
-                "carts": settings.get(COSMOS_CARTS_CONTAINER, "carts") or "carts",
-                "orders": settings.get(COSMOS_ORDERS_CONTAINER, "orders") or "orders",
-            },
+            database=database_name(settings),
+            container_names=container_names(settings),
         )
 
     def container_name(self, container: str) -> str:
@@ -263,6 +261,7 @@ class CosmosDocumentStore(DocumentStore):
         )
         proxy = await self._container(container)
         documents: list[StoredDocument] = []
+        token_from_client = continuation_token is not None
         # Cosmos DB may return short (even empty) pages before the end; keep reading until the
         # page is full or the results end, so a page is short only when it is the last one.
         while True:
@@ -273,10 +272,17 @@ class CosmosDocumentStore(DocumentStore):
                 partition_key,
                 max_items=limit - len(documents),
                 continuation_token=cosmos_token,
-                token_from_client=continuation_token is not None and not documents,
+                token_from_client=token_from_client,
             )
+            token_from_client = False
             documents.extend(_stored(item) for item in items)
-            if cosmos_token is None or len(documents) >= limit:
+            if cosmos_token is None:
+                break
+            if len(documents) >= limit:
+                # A full page comes with a token even when nothing follows it; look one item
+                # ahead so that the last page carries no token, as the port promises.
+                if not await self._any_after(proxy, sql, parameters, partition_key, cosmos_token):
+                    cosmos_token = None
                 break
         next_token = None if cosmos_token is None else wrap_token(cosmos_token, fingerprint)
         return Page(documents=documents, continuation_token=next_token)
@@ -353,6 +359,30 @@ class CosmosDocumentStore(DocumentStore):
             raise
         return proxy
 
+    async def _any_after(
+        self,
+        proxy: ContainerProxy,
+        sql: str,
+        parameters: list[dict[str, Any]],
+        partition_key: str,
+        cosmos_token: str,
+    ) -> bool:
+        """Whether the query has any result after ``cosmos_token`` (reads at most one)."""
+        token: str | None = cosmos_token
+        while token is not None:
+            items, token = await self._one_page(
+                proxy,
+                sql,
+                parameters,
+                partition_key,
+                max_items=1,
+                continuation_token=token,
+                token_from_client=False,
+            )
+            if items:
+                return True
+        return False
+
     async def _one_page(
         self,
         proxy: ContainerProxy,
@@ -383,6 +413,21 @@ class CosmosDocumentStore(DocumentStore):
             raise
         next_token: str | None = getattr(pages, "continuation_token", None)
         return documents, next_token or None
+
+
+def database_name(settings: Settings) -> str:
+    return settings.get(COSMOS_DATABASE) or DEFAULT_DATABASE
+
+
+def container_names(settings: Settings) -> dict[str, str]:
+    """The Cosmos DB container behind each logical container name the app uses."""
+    return {
+        logical: settings.get(setting) or logical
+        for logical, setting in (
+            ("carts", COSMOS_CARTS_CONTAINER),
+            ("orders", COSMOS_ORDERS_CONTAINER),
+        )
+    }
 
 
 def wrap_token(cosmos_token: str, fingerprint: str) -> str:

@@ -47,11 +47,10 @@ class ServiceBusConnectionHandle:
 Connect = Callable[[], Awaitable[ServiceBusConnectionHandle]]
 
 
-async def open_service_bus_sender(
-    connection: ServiceBusConnection, queue_name: str
-) -> ServiceBusConnectionHandle:
-    """Create the client and the queue's sender: once per process, on first send."""
-    credential: AsyncTokenCredential | None = None
+def open_service_bus_client(
+    connection: ServiceBusConnection,
+) -> tuple[ServiceBusClient, AsyncTokenCredential | None]:
+    """A client for the connection, and the credential it owns (None for connection strings)."""
     if isinstance(connection, ServiceBusConnectionString):
         # Also the emulator's string: the SDK honours UseDevelopmentEmulator=true (no TLS).
         client = ServiceBusClient.from_connection_string(
@@ -59,14 +58,23 @@ async def open_service_bus_sender(
             retry_total=RETRY_TOTAL,
             retry_backoff_max=RETRY_BACKOFF_MAX_SECONDS,
         )
-    else:
-        credential = async_credential(connection)
-        client = ServiceBusClient(
-            connection.endpoint,
-            credential,
-            retry_total=RETRY_TOTAL,
-            retry_backoff_max=RETRY_BACKOFF_MAX_SECONDS,
-        )
+        return client, None
+    credential = async_credential(connection)
+    client = ServiceBusClient(
+        connection.endpoint,
+        credential,
+        retry_total=RETRY_TOTAL,
+        retry_backoff_max=RETRY_BACKOFF_MAX_SECONDS,
+    )
+    return client, credential
+
+
+async def open_service_bus_sender(
+    connection: ServiceBusConnection, queue_name: str
+) -> ServiceBusConnectionHandle:
+    """Create the client and the queue's sender: once per process, on first send."""
+    client, credential = open_service_bus_client(connection)
+    # The sender's AMQP link opens on its first send; creating it does no I/O.
     return ServiceBusConnectionHandle(client, client.get_queue_sender(queue_name), credential)
 
 

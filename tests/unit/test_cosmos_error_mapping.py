@@ -389,19 +389,37 @@ async def test_the_cosmos_token_is_wrapped_and_accepted_back(
 async def test_short_pages_are_filled_up_to_the_limit(
     store: CosmosDocumentStore, client: FakeCosmosClient
 ) -> None:
-    items = [stored({**CART, "id": f"cart-{n}"}) for n in (3, 2, 1)]
-    pages = {None: ([items[0]], "t1"), "t1": ([], "t2"), "t2": (items[1:], "t3"), "t3": ([], None)}
+    items = [stored({**CART, "id": f"cart-{n}"}) for n in (3, 2, 1, 0)]
+    pages = {
+        None: ([items[0]], "t1"),
+        "t1": ([], "t2"),
+        "t2": (items[1:3], "t3"),
+        "t3": (items[3:], None),
+    }
     fake = page_query(client, pages)
     query = {"where": {}, "newest_first_by": "createdAt", "limit": 3}
     page = await store.query("carts", "anna", continuation_token=None, **query)
     assert [d.body["id"] for d in page.documents] == ["cart-3", "cart-2", "cart-1"]
+    rest = await store.query("carts", "anna", continuation_token=page.continuation_token, **query)
+    assert [d.body["id"] for d in rest.documents] == ["cart-0"]
+    assert rest.continuation_token is None
     sizes = [kwargs["max_item_count"] for name, kwargs in fake.calls if name == "query_items"]
-    assert sizes == [3, 2, 2]
-    last = await store.query("carts", "anna", continuation_token=page.continuation_token, **query)
-    assert last.documents == []
-    assert last.continuation_token is None
+    # 3, then the 2 still missing (twice: an empty page), a look-ahead of 1, the next page.
+    assert sizes == [3, 2, 2, 1, 3]
     assert fake.query_result is not None
-    assert fake.query_result.requested_tokens == [None, "t1", "t2", "t3"]
+    assert fake.query_result.requested_tokens == [None, "t1", "t2", "t3", "t3"]
+
+
+async def test_a_full_last_page_carries_no_token_though_cosmos_db_gave_one(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    items = [stored({**CART, "id": f"cart-{n}"}) for n in (2, 1)]
+    page_query(client, {None: (items, "t1"), "t1": ([], "t2"), "t2": ([], None)})
+    page = await store.query(
+        "carts", "anna", where={}, newest_first_by="createdAt", limit=2, continuation_token=None
+    )
+    assert [d.body["id"] for d in page.documents] == ["cart-2", "cart-1"]
+    assert page.continuation_token is None
 
 
 @pytest.mark.parametrize(
@@ -433,7 +451,7 @@ async def test_a_malformed_or_foreign_token_is_refused_before_the_sdk(
 async def test_a_token_for_another_partition_is_refused(
     store: CosmosDocumentStore, client: FakeCosmosClient
 ) -> None:
-    page_query(client, {None: ([stored(CART)], "t1")})
+    page_query(client, {None: ([stored(CART)], "t1"), "t1": ([stored(CART)], None)})
     query = {"where": {}, "newest_first_by": "createdAt", "limit": 1}
     token = (
         await store.query("carts", "anna", continuation_token=None, **query)
@@ -445,7 +463,7 @@ async def test_a_token_for_another_partition_is_refused(
 async def test_a_token_cosmos_db_rejects_with_400_is_an_invalid_token(
     store: CosmosDocumentStore, client: FakeCosmosClient
 ) -> None:
-    fake = page_query(client, {None: ([stored(CART)], "t1")})
+    fake = page_query(client, {None: ([stored(CART)], "t1"), "t1": ([stored(CART)], None)})
     query = {"where": {}, "newest_first_by": "createdAt", "limit": 1}
     token = (
         await store.query("carts", "anna", continuation_token=None, **query)

@@ -1,0 +1,180 @@
+"""Create the Cosmos DB database and containers the app needs; safe to run again.
+
+    python -m tools.provision [--settings local.settings.json] [--without-indexing-policy]
+    python -m tools.provision --print-indexing-policy > indexing-policy.json
+
+Reads the app's own settings (CosmosDbConnection or CosmosDbConnection__accountEndpoint,
+CosmosDbDatabase, CosmosDbCartsContainer, CosmosDbOrdersContainer) from the environment, on top
+of the ``Values`` of local.settings.json when that file exists. Existing containers are left
+as they are; a container whose partition key differs is an error (exit status 1), one that
+lacks the composite indexes a warning.
+
+Service Bus queues are not created here: the emulator declares them in
+emulators/servicebus/Config.json, and on Azure they are created once with the Azure CLI (see
+docs/functions-host.md).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from azure.core.exceptions import ServiceRequestError
+from azure.cosmos import PartitionKey
+from azure.cosmos.aio import ContainerProxy, DatabaseProxy
+
+from shared.adapters.azure_connections import cosmos_connection
+from shared.adapters.cosmos_documents import (
+    PARTITION_KEY_PATH,
+    container_names,
+    database_name,
+    open_cosmos_client,
+)
+from shared.settings import SettingError, Settings
+
+LOCAL_SETTINGS = Path("local.settings.json")
+
+# Everything is indexed (Cosmos DB's default) except the parts of a document no query filters
+# or sorts on: cart lines, and the copy of the SubmitOrder message kept in the outbox. That
+# makes writes of large carts cheaper. The composite indexes serve the two ORDER BYs with more
+# than one field - Cosmos DB refuses those queries without a matching composite index:
+#   query():                  ORDER BY c.createdAt DESC, c.id DESC
+#   find_across_partitions(): ORDER BY c.outbox.recordedAt ASC, c.customer ASC, c.id ASC
+INDEXING_POLICY: dict[str, Any] = {
+    "indexingMode": "consistent",
+    "automatic": True,
+    "includedPaths": [{"path": "/*"}],
+    "excludedPaths": [
+        {"path": '/"_etag"/?'},
+        {"path": "/items/*"},
+        {"path": "/outbox/message/*"},
+    ],
+    "compositeIndexes": [
+        [
+            {"path": "/createdAt", "order": "descending"},
+            {"path": "/id", "order": "descending"},
+        ],
+        [
+            {"path": "/outbox/recordedAt", "order": "ascending"},
+            {"path": "/customer", "order": "ascending"},
+            {"path": "/id", "order": "ascending"},
+        ],
+    ],
+}
+
+
+def load_settings(path: Path, environ: Mapping[str, str]) -> Settings:
+    """The ``Values`` of local.settings.json (if the file exists), overridden by ``environ``."""
+    values: dict[str, str] = {}
+    if path.is_file():
+        document = json.loads(path.read_text(encoding="utf-8"))
+        file_values = document.get("Values", {}) if isinstance(document, dict) else {}
+        if not isinstance(file_values, dict):
+            raise SettingError(f"'Values' in {path} is not a JSON object.")
+        values.update({str(key): str(value) for key, value in file_values.items()})
+    values.update(environ)
+    return Settings(values)
+
+
+async def ensure_container(
+    database: DatabaseProxy, name: str, *, indexing_policy: bool = True
+) -> ContainerProxy:
+    """The container, created with the app's partition key and indexing policy if absent."""
+    return await database.create_container_if_not_exists(
+        id=name,
+        partition_key=PartitionKey(path=PARTITION_KEY_PATH),
+        indexing_policy=INDEXING_POLICY if indexing_policy else None,
+    )
+
+
+def partition_key_problem(properties: Mapping[str, Any]) -> str | None:
+    paths = properties.get("partitionKey", {}).get("paths", [])
+    if paths == [PARTITION_KEY_PATH]:
+        return None
+    return (
+        f"partition key is {paths}, not ['{PARTITION_KEY_PATH}'], and cannot be changed;"
+        " recreate the container"
+    )
+
+
+def missing_composite_indexes(properties: Mapping[str, Any]) -> list[Any]:
+    existing = properties.get("indexingPolicy", {}).get("compositeIndexes", [])
+    return [index for index in INDEXING_POLICY["compositeIndexes"] if index not in existing]
+
+
+async def provision(settings: Settings, *, indexing_policy: bool = True) -> int:
+    """Create what is missing; the exit status: 1 if a container cannot serve the app."""
+    handle = await open_cosmos_client(cosmos_connection(settings))
+    status = 0
+    try:
+        database = await handle.client.create_database_if_not_exists(id=database_name(settings))
+        print(f"database {database.id}: ready")
+        for logical, name in container_names(settings).items():
+            container = await ensure_container(database, name, indexing_policy=indexing_policy)
+            properties = await container.read()
+            print(f"container {name} ({logical}), partition key {PARTITION_KEY_PATH}: ready")
+            problem = partition_key_problem(properties)
+            if problem is not None:
+                print(f"error: container {name}: {problem}", file=sys.stderr)
+                status = 1
+            missing = missing_composite_indexes(properties)
+            if missing:
+                print(
+                    f"warning: container {name} has no composite index {json.dumps(missing)};"
+                    " Azure Cosmos DB refuses the app's ORDER BY queries without it. Update the"
+                    " policy: python -m tools.provision --print-indexing-policy >"
+                    " indexing-policy.json, then az cosmosdb sql container update"
+                    " --idx @indexing-policy.json ...",
+                    file=sys.stderr,
+                )
+    finally:
+        await handle.close()
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.provision",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        default=LOCAL_SETTINGS,
+        help="local.settings.json to read Values from, if it exists (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--print-indexing-policy",
+        action="store_true",
+        help="print the containers' indexing policy as JSON (for the Azure CLI) and exit",
+    )
+    parser.add_argument(
+        "--without-indexing-policy",
+        action="store_true",
+        help="create containers with the default indexing policy (for an emulator that refuses"
+        " custom policies; Azure Cosmos DB needs the composite indexes)",
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.print_indexing_policy:
+        print(json.dumps(INDEXING_POLICY, indent=2))
+        return 0
+    try:
+        settings = load_settings(arguments.settings, os.environ)
+        return asyncio.run(
+            provision(settings, indexing_policy=not arguments.without_indexing_policy)
+        )
+    except SettingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ServiceRequestError as error:
+        print(f"error: cannot reach Cosmos DB ({error}); is it running?", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
