@@ -3,6 +3,7 @@
     python -m tools.provision [--settings local.settings.json] [--without-indexing-policy]
     python -m tools.provision --print-indexing-policy > indexing-policy.json
 
+Creates the containers carts, orders and poison-messages (the first two renamed by settings).
 Reads the app's own settings (CosmosDbConnection or CosmosDbConnection__accountEndpoint,
 CosmosDbDatabase, CosmosDbCartsContainer, CosmosDbOrdersContainer) from the environment, on top
 of the ``Values`` of local.settings.json when that file exists. Existing containers are left
@@ -34,16 +35,24 @@ from shared.adapters.cosmos_documents import (
     database_name,
     open_cosmos_client,
 )
+from shared.poison_store import POISON_MESSAGES
+from shared.repositories import CARTS, ORDERS
 from shared.settings import SettingError, Settings
 
 LOCAL_SETTINGS = Path("local.settings.json")
 
-# Everything is indexed (Cosmos DB's default) except the parts of a document no query filters
-# or sorts on: cart lines, and the copy of the SubmitOrder message kept in the outbox. That
-# makes writes of large carts cheaper. The composite indexes serve the two ORDER BYs with more
-# than one field - Cosmos DB refuses those queries without a matching composite index:
-#   query():                  ORDER BY c.createdAt DESC, c.id DESC
-#   find_across_partitions(): ORDER BY c.outbox.recordedAt ASC, c.customer ASC, c.id ASC
+# Every container the app uses, by logical name (mapped to Cosmos DB names by the settings).
+APP_CONTAINERS = (CARTS, ORDERS, POISON_MESSAGES)
+
+# Everything is indexed (Cosmos DB's default) except the bulky parts no query filters or sorts
+# on: cart and order lines, the SubmitOrder copy kept in a cart's outbox, and poison message
+# bodies; that makes writes cheaper. The composite indexes serve the ORDER BYs on more than one
+# field, which Azure Cosmos DB refuses without a matching composite index:
+#   carts query():            ORDER BY c.createdAt DESC, c.id DESC
+#   outbox sweep:             ORDER BY c.outbox.recordedAt ASC, c.customer ASC, c.id ASC
+#   poison-messages query():  ORDER BY c.recordedAt DESC, c.id DESC
+# One policy for all containers keeps provisioning simple; an unused composite index only
+# adds a little to the cost of writes.
 INDEXING_POLICY: dict[str, Any] = {
     "indexingMode": "consistent",
     "automatic": True,
@@ -52,6 +61,8 @@ INDEXING_POLICY: dict[str, Any] = {
         {"path": '/"_etag"/?'},
         {"path": "/items/*"},
         {"path": "/outbox/message/*"},
+        {"path": "/bodyBase64/?"},
+        {"path": "/bodyText/?"},
     ],
     "compositeIndexes": [
         [
@@ -62,6 +73,10 @@ INDEXING_POLICY: dict[str, Any] = {
             {"path": "/outbox/recordedAt", "order": "ascending"},
             {"path": "/customer", "order": "ascending"},
             {"path": "/id", "order": "ascending"},
+        ],
+        [
+            {"path": "/recordedAt", "order": "descending"},
+            {"path": "/id", "order": "descending"},
         ],
     ],
 }
@@ -113,7 +128,9 @@ async def provision(settings: Settings, *, indexing_policy: bool = True) -> int:
     try:
         database = await handle.client.create_database_if_not_exists(id=database_name(settings))
         print(f"database {database.id}: ready")
-        for logical, name in container_names(settings).items():
+        names = container_names(settings)
+        for logical in APP_CONTAINERS:
+            name = names.get(logical, logical)
             container = await ensure_container(database, name, indexing_policy=indexing_policy)
             properties = await container.read()
             print(f"container {name} ({logical}), partition key {PARTITION_KEY_PATH}: ready")
