@@ -8,6 +8,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from shared.faults import FaultySender, build_fault_injector
+from shared.poison_store import PoisonStore
 from shared.ports import DocumentStore, MessageSender
 from shared.repositories import CartRepository, OrderRepository
 from shared.services.carts import CartService
@@ -15,6 +17,8 @@ from shared.services.clock import Clock, utc_now
 from shared.services.order_handler import SubmitOrderHandler
 from shared.services.orders import OrderQueries
 from shared.services.outbox import OutboxDispatcher
+from shared.services.outbox_sweep import OutboxSweep
+from shared.services.quarantine import Quarantine
 from shared.services.submission import SubmissionService
 from shared.settings import Settings
 
@@ -26,9 +30,11 @@ class Application:
     sender: MessageSender
     carts: CartService
     outbox: OutboxDispatcher
+    outbox_sweep: OutboxSweep
     submissions: SubmissionService
     orders: OrderQueries
     submit_order_handler: SubmitOrderHandler
+    quarantine: Quarantine
 
     async def close(self) -> None:
         await self.sender.close()
@@ -66,20 +72,28 @@ async def shutdown() -> None:
 
 
 def build_application(settings: Settings, clock: Clock = utc_now) -> Application:
+    # Off unless a Fault* setting is set: then None, and no fault code runs at all.
+    faults = build_fault_injector(settings)
     store = build_document_store(settings)
     sender = build_message_sender(settings)
+    if faults is not None and faults.settings.affects_sending:
+        sender = FaultySender(sender, faults)
     carts = CartRepository(store)
     orders = OrderRepository(store)
-    outbox = OutboxDispatcher(carts, sender, clock)
+    outbox = OutboxDispatcher(
+        carts, sender, clock, resend_pending_after=settings.outbox_resend_after()
+    )
     return Application(
         settings=settings,
         store=store,
         sender=sender,
         carts=CartService(carts, clock),
         outbox=outbox,
-        submissions=SubmissionService(carts, outbox, clock),
+        outbox_sweep=OutboxSweep(carts, outbox),
+        submissions=SubmissionService(carts, outbox, clock, faults),
         orders=OrderQueries(orders, carts),
-        submit_order_handler=SubmitOrderHandler(orders, carts, clock),
+        submit_order_handler=SubmitOrderHandler(orders, carts, clock, faults),
+        quarantine=Quarantine(PoisonStore(store), sender, clock),
     )
 
 

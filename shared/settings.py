@@ -17,6 +17,10 @@ EMBEDDED_DATA_DIR = "EmbeddedDataDir"
 SUBMIT_ORDER_QUEUE = "SubmitOrderQueue"
 EMBEDDED_QUEUE_LOCK_DURATION_SECONDS = "EmbeddedQueueLockDurationSeconds"
 EMBEDDED_QUEUE_MAX_DELIVERY_COUNT = "EmbeddedQueueMaxDeliveryCount"
+OUTBOX_RESEND_AFTER_SECONDS = "OutboxResendAfterSeconds"
+# Read by the Functions host, not by the app: the DispatchOutbox timer's "%OutboxSweepSchedule%".
+OUTBOX_SWEEP_SCHEDULE = "OutboxSweepSchedule"
+DEFAULT_OUTBOX_SWEEP_SCHEDULE = "0 */1 * * * *"
 
 StorageBackend = Literal["sqlite", "cosmos"]
 MessagingBackend = Literal["sqlite", "servicebus"]
@@ -75,6 +79,12 @@ class Settings:
 
     def submit_order_queue(self) -> str:
         return self.require(SUBMIT_ORDER_QUEUE)
+
+    def outbox_resend_after(self) -> timedelta:
+        """How old a pending outbox entry must be before the sweep or a resubmit re-sends it."""
+        return timedelta(
+            seconds=self.integer(OUTBOX_RESEND_AFTER_SECONDS, 10, minimum=1, maximum=3600)
+        )
 
     def embedded(self) -> "EmbeddedSettings":
         data_dir = Path(self.require(EMBEDDED_DATA_DIR))

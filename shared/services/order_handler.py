@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from shared.domain.order import Order
 from shared.domain.submit_order import SubmitOrder
+from shared.faults import FaultInjector
 from shared.repositories import CartRepository, OrderRepository
 from shared.services.clock import Clock
 
@@ -37,10 +38,17 @@ def parse_submit_order(body: bytes) -> SubmitOrder:
 
 
 class SubmitOrderHandler:
-    def __init__(self, orders: OrderRepository, carts: CartRepository, clock: Clock) -> None:
+    def __init__(
+        self,
+        orders: OrderRepository,
+        carts: CartRepository,
+        clock: Clock,
+        faults: FaultInjector | None = None,
+    ) -> None:
         self._orders = orders
         self._carts = carts
         self._clock = clock
+        self._faults = faults
 
     async def handle(self, body: bytes) -> Order:
         """Create the order if absent. A redelivered or re-sent message is not an error."""
@@ -51,9 +59,14 @@ class SubmitOrderHandler:
                 "UnknownCart",
                 f"No submitted cart '{message.cart_id}' of customer '{message.customer}'.",
             )
+        if self._faults is not None:
+            await self._faults.before_order_write()
         order = Order.place(message, self._clock())
-        if await self._orders.add_if_absent(order):
+        created = await self._orders.add_if_absent(order)
+        if created:
             log.info("Order submitted %s", order.id)
         else:
             log.info("Order %s already exists; duplicate SubmitOrder ignored", order.id)
+        if self._faults is not None:
+            self._faults.after_order_write(created)
         return order

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 
 # A pending entry younger than this is probably being sent by the request that recorded it;
 # re-sending it at once would only multiply duplicates under concurrent submits.
+# The default of the ``resend_pending_after`` parameter (app setting OutboxResendAfterSeconds).
 RESEND_PENDING_AFTER = timedelta(seconds=10)
 MAX_MARK_ATTEMPTS = 10
 
@@ -29,17 +30,27 @@ def outgoing_message(entry: OutboxEntry) -> OutgoingMessage:
 
 
 class OutboxDispatcher:
-    def __init__(self, carts: CartRepository, sender: MessageSender, clock: Clock) -> None:
+    def __init__(
+        self,
+        carts: CartRepository,
+        sender: MessageSender,
+        clock: Clock,
+        *,
+        resend_pending_after: timedelta = RESEND_PENDING_AFTER,
+    ) -> None:
+        if resend_pending_after < timedelta(0):
+            raise ValueError("resend_pending_after must not be negative.")
         self._carts = carts
         self._sender = sender
         self._clock = clock
+        self.resend_pending_after = resend_pending_after
 
     def is_due_for_resend(self, cart: ShoppingCart) -> bool:
         entry = cart.outbox
         return (
             entry is not None
             and entry.status == "pending"
-            and self._clock() - entry.recorded_at >= RESEND_PENDING_AFTER
+            and self._clock() - entry.recorded_at >= self.resend_pending_after
         )
 
     async def dispatch(self, saved: Versioned[ShoppingCart]) -> bool:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.domain.errors import CartNotFound, StaleVersion
+from shared.faults import AFTER_CART_WRITE, FaultInjector
 from shared.ports import PreconditionFailed, etags_match
 from shared.repositories import CartRepository
 from shared.services.carts import MAX_UPDATE_ATTEMPTS, CartBusy
@@ -19,10 +20,17 @@ class SubmissionReceipt:
 
 
 class SubmissionService:
-    def __init__(self, carts: CartRepository, outbox: OutboxDispatcher, clock: Clock) -> None:
+    def __init__(
+        self,
+        carts: CartRepository,
+        outbox: OutboxDispatcher,
+        clock: Clock,
+        faults: FaultInjector | None = None,
+    ) -> None:
         self._carts = carts
         self._outbox = outbox
         self._clock = clock
+        self._faults = faults
 
     async def submit(
         self, customer: str, cart_id: str, correlation_id: str, if_match: str | None
@@ -52,6 +60,8 @@ class SubmissionService:
                 if if_match is not None:
                     raise StaleVersion("The shopping cart") from None
                 continue
+            if self._faults is not None:
+                self._faults.crash_point(AFTER_CART_WRITE)
             await self._outbox.dispatch(saved)
             return SubmissionReceipt(order_id=message.order_id, cart_id=cart.id)
         raise CartBusy(f"Shopping cart '{cart_id}' is being changed by many requests at once.")

@@ -12,6 +12,7 @@ import ProcessSubmitOrder
 from local_host.service_bus_message import to_function_message
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
+from shared.poison_store import PoisonStore
 from shared.services.order_handler import PoisonMessage
 from tests.integration import function_calls as api
 from tests.integration.function_calls import json_of
@@ -92,24 +93,35 @@ def service_bus_message(body: bytes) -> func.ServiceBusMessage:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "reason"),
     [
-        b"\xff\xfe",
-        b"{not json",
-        b'{"orderId": "x"}',
-        json.dumps(
-            {
-                "orderId": "00000000-0000-4000-8000-000000000000",
-                "cartId": "00000000-0000-4000-8000-000000000000",
-                "customer": "nobody",
-                "items": [],
-                "total": "0.00",
-                "currency": "PLN",
-                "submittedAt": "2026-11-28T12:00:00Z",
-            }
-        ).encode(),
+        (b"\xff\xfe", "UndecodableBody"),
+        (b"{not json", "UndecodableBody"),
+        (b'{"orderId": "x"}', "SchemaViolation"),
+        (
+            json.dumps(
+                {
+                    "orderId": "00000000-0000-4000-8000-000000000000",
+                    "cartId": "00000000-0000-4000-8000-000000000000",
+                    "customer": "nobody",
+                    "items": [],
+                    "total": "0.00",
+                    "currency": "PLN",
+                    "submittedAt": "2026-11-28T12:00:00Z",
+                }
+            ).encode(),
+            "UnknownCart",
+        ),
     ],
 )
-async def test_a_message_that_can_never_succeed_is_a_poison_message(body: bytes) -> None:
+async def test_a_message_that_can_never_succeed_goes_to_the_poison_store(
+    body: bytes, reason: str
+) -> None:
+    # Returning normally completes the message: a poison message is not retried.
+    await ProcessSubmitOrder.main(service_bus_message(body))
+    record = await PoisonStore(bootstrap.application().store).get("submit-order", "poison-1")
+    assert record is not None
+    assert record.value.reason == reason
+    assert record.value.body == body
     with pytest.raises(PoisonMessage):
-        await ProcessSubmitOrder.main(service_bus_message(body))
+        await bootstrap.application().submit_order_handler.handle(body)

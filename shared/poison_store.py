@@ -1,0 +1,132 @@
+"""The poison store: messages that can never succeed, kept as documents for people to inspect.
+
+The Python Service Bus trigger cannot dead-letter a message explicitly (returning completes it,
+raising abandons it), so a message the handler rejects as poison is recorded here and then
+completed: it is neither retried pointlessly nor left in the way of the messages behind it.
+Container ``poison-messages``, partitioned by queue name, id derived from the message id.
+"""
+
+import base64
+import hashlib
+from datetime import datetime
+from typing import Any, Literal
+
+from shared.domain.model import CamelModel
+from shared.ports import DocumentAlreadyExists, DocumentStore
+from shared.repositories import Versioned, to_document
+
+POISON_MESSAGES = "poison-messages"
+
+# Every container of this app keeps its partition key in a ``customer`` field (the Cosmos DB
+# containers are partitioned by /customer); for poison messages that value is the queue name.
+PARTITION_FIELD = "customer"
+
+# Cosmos DB refuses these in ids, and ids are at most 255 characters.
+_FORBIDDEN_ID_CHARACTERS = frozenset("/\\?#")
+_MAX_ID_LENGTH = 255
+
+
+class PoisonRecord(CamelModel):
+    id: str
+    customer: str  # the partition: the queue the message came from (see PARTITION_FIELD)
+    queue: str
+    message_id: str | None
+    correlation_id: str | None
+    content_type: str | None
+    subject: str | None
+    application_properties: dict[str, Any]
+    reason: str
+    description: str
+    body_base64: str
+    # The body as text when it is UTF-8, for people reading the record; None otherwise.
+    body_text: str | None
+    delivery_count: int | None
+    enqueued_time_utc: datetime | None
+    recorded_at: datetime
+    status: Literal["poisoned", "requeued"] = "poisoned"
+    requeue_count: int = 0
+    requeued_as: str | None = None
+    requeued_at: datetime | None = None
+
+    @property
+    def body(self) -> bytes:
+        return base64.b64decode(self.body_base64)
+
+
+def record_id(message_id: str | None, body: bytes) -> str:
+    """The record's id: the message id when it is a valid document id, else a digest.
+
+    Keyed on the message id, so the same poison message delivered again is recorded once.
+    """
+    if (
+        message_id
+        and len(message_id) <= _MAX_ID_LENGTH
+        and not _FORBIDDEN_ID_CHARACTERS.intersection(message_id)
+    ):
+        return message_id
+    digest = hashlib.sha256((message_id or "").encode() + b"\0" + body).hexdigest()
+    return f"sha256-{digest}"
+
+
+def body_fields(body: bytes) -> tuple[str, str | None]:
+    """The body as base64, and as text when it decodes as UTF-8."""
+    try:
+        text: str | None = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    return base64.b64encode(body).decode("ascii"), text
+
+
+class PoisonStore:
+    def __init__(self, store: DocumentStore) -> None:
+        self._store = store
+
+    async def add_if_absent(self, record: PoisonRecord) -> bool:
+        """Store the record; False (not an error) if this message is already recorded."""
+        try:
+            await self._store.create(POISON_MESSAGES, record.customer, to_document(record))
+        except DocumentAlreadyExists:
+            return False
+        return True
+
+    async def get(self, queue: str, id: str) -> Versioned[PoisonRecord] | None:
+        document = await self._store.read(POISON_MESSAGES, queue, id)
+        if document is None:
+            return None
+        return Versioned(PoisonRecord.model_validate(document.body), document.etag)
+
+    async def newest(self, queue: str, *, limit: int) -> list[PoisonRecord]:
+        """Up to ``limit`` records of the queue, most recently recorded first."""
+        records: list[PoisonRecord] = []
+        token: str | None = None
+        while len(records) < limit:
+            page = await self._store.query(
+                POISON_MESSAGES,
+                queue,
+                where={},
+                newest_first_by="recordedAt",
+                limit=min(100, limit - len(records)),
+                continuation_token=token,
+            )
+            records.extend(PoisonRecord.model_validate(d.body) for d in page.documents)
+            token = page.continuation_token
+            if token is None:
+                break
+        return records
+
+    async def mark_requeued(
+        self, saved: Versioned[PoisonRecord], requeued_as: str, now: datetime
+    ) -> None:
+        """Note that the message was sent again as ``requeued_as``; raises PreconditionFailed
+        if the record changed since it was read (another requeue of it ran concurrently)."""
+        record = saved.value.model_copy(
+            update={
+                "status": "requeued",
+                "requeue_count": saved.value.requeue_count + 1,
+                "requeued_as": requeued_as,
+                "requeued_at": now,
+            }
+        )
+        await self._store.replace(
+            POISON_MESSAGES, record.customer, to_document(record), if_match=saved.etag
+        )
