@@ -1,0 +1,139 @@
+"""The backends the contract suite runs against, each built by a small async context manager.
+
+The embedded ones are built on a temporary directory. The Azure ones are placeholders that skip,
+naming the app setting they would need; real factories belong in ``azure_backends.py`` and
+replace the placeholders in BACKENDS below.
+"""
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import NoReturn, Protocol
+
+import azure.functions as func
+import pytest
+
+from local_host.service_bus_message import to_function_message
+from shared.adapters.sqlite_documents import SqliteDocumentStore
+from shared.adapters.sqlite_queue import ReceivedMessage, SqliteQueue
+from shared.ports import DocumentStore, MessageSender
+
+
+class QueueUnderTest(Protocol):
+    """A queue seen from both ends: the app's sender, and the trigger that receives."""
+
+    sender: MessageSender
+
+    # Not a cancellation timeout but how long to wait for a message (Service Bus receivers take
+    # it as max_wait_time), and an empty queue is an answer, not an error: hence the noqa.
+    async def receive_one(self, timeout: float) -> func.ServiceBusMessage | None:  # noqa: ASYNC109
+        """The next message as a serviceBusTrigger would get it, or None after ``timeout`` s."""
+        ...
+
+    async def complete(self, message: func.ServiceBusMessage) -> None: ...
+
+    async def abandon(self, message: func.ServiceBusMessage) -> None: ...
+
+
+DocumentStoreFactory = Callable[[Path], AbstractAsyncContextManager[DocumentStore]]
+QueueFactory = Callable[[Path, str], AbstractAsyncContextManager[QueueUnderTest]]
+
+
+@asynccontextmanager
+async def sqlite_document_store(tmp_path: Path) -> AsyncIterator[DocumentStore]:
+    store = SqliteDocumentStore(tmp_path / "documents.sqlite3")
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@asynccontextmanager
+async def cosmos_document_store(tmp_path: Path) -> AsyncIterator[DocumentStore]:
+    # Imported here: the embedded backends run without the Azure SDKs loaded.
+    from tests.contract import azure_backends
+
+    async with azure_backends.cosmos_document_store(tmp_path) as store:
+        yield store
+
+
+class SqliteQueueUnderTest:
+    """The embedded queue, with received messages converted as the local host converts them."""
+
+    POLL_INTERVAL_SECONDS = 0.02
+
+    def __init__(self, queue: SqliteQueue) -> None:
+        self.sender: MessageSender = queue
+        self._queue = queue
+        # The trigger object does not carry the queue's own message, so keep it by lock token.
+        self._received: dict[str, ReceivedMessage] = {}
+
+    async def receive_one(self, timeout: float) -> func.ServiceBusMessage | None:  # noqa: ASYNC109
+        deadline = time.monotonic() + timeout
+        while True:
+            received = await self._queue.receive(max_messages=1)
+            if received:
+                message = received[0]
+                self._received[message.lock_token] = message
+                return to_function_message(message)
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(self.POLL_INTERVAL_SECONDS)
+
+    async def complete(self, message: func.ServiceBusMessage) -> None:
+        await self._queue.complete(self._own(message))
+
+    async def abandon(self, message: func.ServiceBusMessage) -> None:
+        await self._queue.abandon(self._own(message))
+
+    def _own(self, message: func.ServiceBusMessage) -> ReceivedMessage:
+        assert message.lock_token is not None
+        return self._received.pop(message.lock_token)
+
+
+@asynccontextmanager
+async def sqlite_queue(tmp_path: Path, queue_name: str) -> AsyncIterator[QueueUnderTest]:
+    queue = SqliteQueue(tmp_path / "queue.sqlite3", queue_name)
+    try:
+        yield SqliteQueueUnderTest(queue)
+    finally:
+        await queue.close()
+
+
+@asynccontextmanager
+async def service_bus_queue(tmp_path: Path, queue_name: str) -> AsyncIterator[QueueUnderTest]:
+    from tests.contract import azure_backends
+
+    async with azure_backends.service_bus_queue(tmp_path, queue_name) as queue:
+        yield queue
+
+
+EMBEDDED = "sqlite"
+
+DOCUMENT_STORES: dict[str, DocumentStoreFactory] = {
+    "sqlite": sqlite_document_store,
+    "cosmos": cosmos_document_store,
+}
+
+QUEUES: dict[str, QueueFactory] = {
+    "sqlite": sqlite_queue,
+    "servicebus": service_bus_queue,
+}
+
+
+def _skip_unless_configured(connection_string: str, identity_setting: str) -> NoReturn:
+    if not (os.environ.get(connection_string) or os.environ.get(identity_setting)):
+        pytest.skip(f"{connection_string} or {identity_setting} is not set")
+    pytest.skip(
+        f"{connection_string} is set, but the Azure factory is not written yet"
+        " (tests/contract/azure_backends.py)"
+    )
+
+
+def unique(prefix: str) -> str:
+    """A name or id no other test, and no other run sharing an Azure account, uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"

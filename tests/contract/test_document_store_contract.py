@@ -1,0 +1,307 @@
+"""What the app relies on from a DocumentStore, checked against every backend."""
+
+from typing import Any
+
+import pytest
+
+from shared.ports import (
+    DocumentAlreadyExists,
+    DocumentNotFound,
+    DocumentStore,
+    InvalidContinuationToken,
+    PreconditionFailed,
+    StoredDocument,
+)
+from tests.contract.backends import unique
+
+
+def cart(
+    customer_id: str,
+    *,
+    id: str | None = None,
+    created_at: str = "2024-05-01T12:00:00.000000Z",
+    ordered: bool = False,
+    outbox_status: str = "none",
+    recorded_at: str = "2024-05-01T12:00:00.000000Z",
+) -> dict[str, Any]:
+    return {
+        "id": id or unique("cart"),
+        "customerId": customer_id,
+        "createdAt": created_at,
+        "ordered": ordered,
+        "outbox": {"status": outbox_status, "recordedAt": recorded_at},
+    }
+
+
+def at(minute: int) -> str:
+    """Distinct, sortable ISO-8601 UTC timestamps."""
+    return f"2024-05-01T12:{minute:02d}:00.000000Z"
+
+
+def ids(documents: list[StoredDocument]) -> list[str]:
+    return [document.body["id"] for document in documents]
+
+
+async def read_all_pages(
+    store: DocumentStore, container: str, customer_id: str, *, limit: int
+) -> list[list[str]]:
+    pages: list[list[str]] = []
+    token: str | None = None
+    while True:
+        page = await store.query(
+            container,
+            customer_id,
+            where={},
+            newest_first_by="createdAt",
+            limit=limit,
+            continuation_token=token,
+        )
+        pages.append(ids(page.documents))
+        token = page.continuation_token
+        if token is None:
+            return pages
+        assert len(pages) < 100, "the continuation tokens never end"
+
+
+async def test_reading_an_absent_document_returns_none(
+    document_store: DocumentStore, container: str
+) -> None:
+    assert await document_store.read(container, unique("customer"), "no-such-cart") is None
+
+
+async def test_create_then_read_round_trips_the_body_exactly(
+    document_store: DocumentStore, container: str
+) -> None:
+    customer = unique("customer")
+    body = {
+        **cart(customer),
+        "items": [{"productId": "ruskie", "quantity": 2, "unitPrice": "18.50"}],
+        "note": "Zażółć gęślą jaźń",
+        "discount": None,
+        "weightKg": 0.75,
+    }
+
+    created = await document_store.create(container, customer, body)
+    read = await document_store.read(container, customer, body["id"])
+
+    assert created.body == body
+    assert created.etag
+    assert read == StoredDocument(body=body, etag=created.etag)
+
+
+async def test_creating_a_taken_id_raises_document_already_exists(
+    document_store: DocumentStore, container: str
+) -> None:
+    customer = unique("customer")
+    body = cart(customer)
+    await document_store.create(container, customer, body)
+
+    with pytest.raises(DocumentAlreadyExists):
+        await document_store.create(container, customer, {**body, "ordered": True})
+
+    stored = await document_store.read(container, customer, body["id"])
+    assert stored is not None
+    assert stored.body == body
+
+
+async def test_replace_with_the_current_etag_stores_the_body_under_a_new_etag(
+    document_store: DocumentStore, container: str
+) -> None:
+    customer = unique("customer")
+    created = await document_store.create(container, customer, cart(customer))
+    changed = {**created.body, "ordered": True}
+
+    replaced = await document_store.replace(container, customer, changed, if_match=created.etag)
+
+    assert replaced.body == changed
+    assert replaced.etag != created.etag
+    assert await document_store.read(container, customer, changed["id"]) == replaced
+
+
+async def test_replace_with_a_stale_etag_raises_precondition_failed(
+    document_store: DocumentStore, container: str
+) -> None:
+    customer = unique("customer")
+    created = await document_store.create(container, customer, cart(customer))
+    current = await document_store.replace(
+        container, customer, {**created.body, "ordered": True}, if_match=created.etag
+    )
+
+    with pytest.raises(PreconditionFailed):
+        await document_store.replace(
+            container, customer, {**created.body, "note": "lost update"}, if_match=created.etag
+        )
+
+    assert await document_store.read(container, customer, created.body["id"]) == current
+
+
+async def test_replace_of_an_absent_document_raises_document_not_found(
+    document_store: DocumentStore, container: str
+) -> None:
+    customer = unique("customer")
+    created = await document_store.create(container, customer, cart(customer))
+
+    with pytest.raises(DocumentNotFound):
+        await document_store.replace(
+            container, customer, cart(customer, id="no-such-cart"), if_match=created.etag
+        )
+
+
+async def test_the_same_id_in_two_partitions_is_two_documents(
+    document_store: DocumentStore, container: str
+) -> None:
+    alice, bob = unique("alice"), unique("bob")
+    alices = await document_store.create(container, alice, cart(alice, id="cart-1"))
+    bobs = await document_store.create(container, bob, cart(bob, id="cart-1"))
+
+    await document_store.replace(container, bob, {**bobs.body, "ordered": True}, if_match=bobs.etag)
+
+    assert await document_store.read(container, alice, "cart-1") == alices
+    bobs_now = await document_store.read(container, bob, "cart-1")
+    assert bobs_now is not None
+    assert bobs_now.body["ordered"] is True
+    assert await document_store.read(container, unique("carol"), "cart-1") is None
+
+
+async def test_query_filters_on_fields_booleans_and_dotted_paths(
+    document_store: DocumentStore, container: str
+) -> None:
+    customer = unique("customer")
+    open_cart = cart(customer, id="open", created_at=at(1))
+    ordered_pending = cart(
+        customer, id="ordered-pending", created_at=at(2), ordered=True, outbox_status="pending"
+    )
+    ordered_sent = cart(
+        customer, id="ordered-sent", created_at=at(3), ordered=True, outbox_status="sent"
+    )
+    for body in (open_cart, ordered_pending, ordered_sent):
+        await document_store.create(container, customer, body)
+
+    async def matching(where: dict[str, str | bool]) -> list[str]:
+        page = await document_store.query(
+            container,
+            customer,
+            where=where,
+            newest_first_by="createdAt",
+            limit=10,
+            continuation_token=None,
+        )
+        return ids(page.documents)
+
+    assert await matching({"ordered": True}) == ["ordered-sent", "ordered-pending"]
+    assert await matching({"ordered": False}) == ["open"]
+    assert await matching({"outbox.status": "pending"}) == ["ordered-pending"]
+    assert await matching({"ordered": True, "outbox.status": "sent"}) == ["ordered-sent"]
+    assert await matching({"customerId": customer}) == ["ordered-sent", "ordered-pending", "open"]
+    assert await matching({"outbox.status": "unknown"}) == []
+
+
+async def test_query_pages_newest_first_through_every_document_once(
+    document_store: DocumentStore, container: str
+) -> None:
+    customer = unique("customer")
+    # Two carts share a timestamp: the id breaks the tie, also across a page boundary.
+    created_at = {"c1": at(1), "c2": at(2), "c3": at(3), "c4": at(3), "c5": at(5), "c6": at(6)}
+    created_at["c7"] = at(7)
+    for cart_id, timestamp in created_at.items():
+        await document_store.create(
+            container, customer, cart(customer, id=cart_id, created_at=timestamp)
+        )
+
+    pages = await read_all_pages(document_store, container, customer, limit=3)
+
+    assert pages == [["c7", "c6", "c5"], ["c4", "c3", "c2"], ["c1"]]
+
+
+async def test_a_full_last_page_has_no_continuation_token(
+    document_store: DocumentStore, container: str
+) -> None:
+    customer = unique("customer")
+    for minute in range(4):
+        await document_store.create(
+            container, customer, cart(customer, id=f"c{minute}", created_at=at(minute))
+        )
+
+    pages = await read_all_pages(document_store, container, customer, limit=2)
+
+    assert pages == [["c3", "c2"], ["c1", "c0"]]
+
+
+async def test_a_forged_continuation_token_raises_invalid_continuation_token(
+    document_store: DocumentStore, container: str
+) -> None:
+    customer = unique("customer")
+    await document_store.create(container, customer, cart(customer))
+
+    with pytest.raises(InvalidContinuationToken):
+        await document_store.query(
+            container,
+            customer,
+            where={},
+            newest_first_by="createdAt",
+            limit=10,
+            continuation_token="not-a-continuation-token",
+        )
+
+
+async def test_query_never_returns_another_partitions_documents(
+    document_store: DocumentStore, container: str
+) -> None:
+    alice, bob = unique("alice"), unique("bob")
+    alices_carts = set()
+    for minute in range(3):
+        created = await document_store.create(container, alice, cart(alice, created_at=at(minute)))
+        alices_carts.add(created.body["id"])
+        await document_store.create(container, bob, cart(bob, created_at=at(minute)))
+
+    pages = await read_all_pages(document_store, container, alice, limit=2)
+    asking_for_bobs = await document_store.query(
+        container,
+        alice,
+        where={"customerId": bob},
+        newest_first_by="createdAt",
+        limit=10,
+        continuation_token=None,
+    )
+
+    assert sorted(cart_id for page in pages for cart_id in page) == sorted(alices_carts)
+    assert asking_for_bobs.documents == []
+
+
+async def test_find_across_partitions_returns_matches_of_every_partition_oldest_first(
+    document_store: DocumentStore, container: str
+) -> None:
+    customers = [unique("customer") for _ in range(3)]
+    pending = {
+        "p-old": (customers[2], at(1)),
+        "p-mid": (customers[0], at(2)),
+        "p-new": (customers[1], at(3)),
+    }
+    for cart_id, (customer, recorded_at) in pending.items():
+        await document_store.create(
+            container,
+            customer,
+            cart(customer, id=cart_id, outbox_status="pending", recorded_at=recorded_at),
+        )
+    await document_store.create(
+        container,
+        customers[0],
+        cart(customers[0], id="sent", outbox_status="sent", recorded_at=at(0)),
+    )
+
+    async def pending_outboxes(limit: int) -> list[StoredDocument]:
+        return await document_store.find_across_partitions(
+            container,
+            where={"outbox.status": "pending"},
+            oldest_first_by="outbox.recordedAt",
+            limit=limit,
+        )
+
+    everything = await pending_outboxes(limit=10)
+    assert ids(everything) == ["p-old", "p-mid", "p-new"]
+    assert [document.body["customerId"] for document in everything] == [
+        customers[2],
+        customers[0],
+        customers[1],
+    ]
+    assert ids(await pending_outboxes(limit=2)) == ["p-old", "p-mid"]

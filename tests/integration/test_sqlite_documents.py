@@ -1,0 +1,206 @@
+"""What only the embedded document store promises, beyond the backend contract."""
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from shared.adapters.sqlite_documents import SqliteDocumentStore
+from shared.ports import InvalidContinuationToken, PreconditionFailed, StoredDocument
+
+CONTAINER = "carts"
+CUSTOMER = "customer-1"
+
+
+@pytest.fixture
+def database_path(tmp_path: Path) -> Path:
+    # A directory that does not exist yet: the store creates it.
+    return tmp_path / "data" / "documents.sqlite3"
+
+
+@pytest.fixture
+async def store(database_path: Path) -> AsyncIterator[SqliteDocumentStore]:
+    store = SqliteDocumentStore(database_path)
+    yield store
+    await store.close()
+
+
+async def test_concurrent_replaces_with_one_etag_have_exactly_one_winner(
+    database_path: Path, store: SqliteDocumentStore
+) -> None:
+    created = await store.create(CONTAINER, CUSTOMER, {"id": "cart-1", "version": 0})
+    # Separate stores have separate connections, as separate processes would.
+    contenders = [SqliteDocumentStore(database_path) for _ in range(8)]
+    try:
+        outcomes = await asyncio.gather(
+            *(
+                contender.replace(
+                    CONTAINER, CUSTOMER, {"id": "cart-1", "version": n}, if_match=created.etag
+                )
+                for n, contender in enumerate(contenders, start=1)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        for contender in contenders:
+            await contender.close()
+
+    winners = [outcome for outcome in outcomes if isinstance(outcome, StoredDocument)]
+    losers = [outcome for outcome in outcomes if isinstance(outcome, PreconditionFailed)]
+    assert len(winners) == 1
+    assert len(losers) == len(contenders) - 1
+    assert await store.read(CONTAINER, CUSTOMER, "cart-1") == winners[0]
+
+
+async def test_documents_survive_closing_and_reopening_the_file(database_path: Path) -> None:
+    first = SqliteDocumentStore(database_path)
+    created = await first.create(CONTAINER, CUSTOMER, {"id": "cart-1", "items": [1, 2]})
+    await first.close()
+
+    reopened = SqliteDocumentStore(database_path)
+    try:
+        assert await reopened.read(CONTAINER, CUSTOMER, "cart-1") == created
+    finally:
+        await reopened.close()
+
+
+async def test_the_file_is_in_wal_mode_for_sharing_between_processes(
+    database_path: Path, store: SqliteDocumentStore
+) -> None:
+    await store.create(CONTAINER, CUSTOMER, {"id": "cart-1"})
+
+    with closing(sqlite3.connect(database_path)) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_equality_is_type_exact_as_in_cosmos_db(store: SqliteDocumentStore) -> None:
+    for body in (
+        {"id": "true", "createdAt": "1", "flag": True},
+        {"id": "one", "createdAt": "2", "flag": 1},
+        {"id": "text", "createdAt": "3", "flag": "1"},
+        {"id": "null", "createdAt": "4", "flag": None},
+        {"id": "missing", "createdAt": "5"},
+    ):
+        await store.create(CONTAINER, CUSTOMER, body)
+
+    async def matching(value: str | int | bool | None) -> list[str]:
+        page = await store.query(
+            CONTAINER,
+            CUSTOMER,
+            where={"flag": value},
+            newest_first_by="createdAt",
+            limit=10,
+            continuation_token=None,
+        )
+        return [document.body["id"] for document in page.documents]
+
+    assert await matching(True) == ["true"]
+    assert await matching(1) == ["one"]
+    assert await matching("1") == ["text"]
+    assert await matching(None) == ["null"]
+
+
+async def test_documents_without_the_sort_field_come_last_and_still_page(
+    store: SqliteDocumentStore,
+) -> None:
+    for body in (
+        {"id": "a", "createdAt": "2024-01-01"},
+        {"id": "b"},
+        {"id": "c", "createdAt": "2024-01-02"},
+        {"id": "d"},
+    ):
+        await store.create(CONTAINER, CUSTOMER, body)
+
+    seen: list[str] = []
+    token: str | None = None
+    while True:
+        page = await store.query(
+            CONTAINER,
+            CUSTOMER,
+            where={},
+            newest_first_by="createdAt",
+            limit=1,
+            continuation_token=token,
+        )
+        seen += [document.body["id"] for document in page.documents]
+        token = page.continuation_token
+        if token is None:
+            break
+
+    assert seen == ["c", "a", "d", "b"]
+
+
+async def test_a_token_from_another_query_is_refused(store: SqliteDocumentStore) -> None:
+    for n in range(3):
+        await store.create(CONTAINER, CUSTOMER, {"id": f"cart-{n}", "createdAt": str(n)})
+    first = await store.query(
+        CONTAINER,
+        CUSTOMER,
+        where={},
+        newest_first_by="createdAt",
+        limit=1,
+        continuation_token=None,
+    )
+    assert first.continuation_token is not None
+
+    with pytest.raises(InvalidContinuationToken):
+        await store.query(
+            CONTAINER,
+            "customer-2",
+            where={},
+            newest_first_by="createdAt",
+            limit=1,
+            continuation_token=first.continuation_token,
+        )
+
+
+@pytest.mark.parametrize(
+    "field", ["status') OR 1=1 --", "outbox..status", "", "items[0]", "status\n"]
+)
+async def test_field_paths_other_than_plain_dotted_names_are_refused(
+    store: SqliteDocumentStore, field: str
+) -> None:
+    with pytest.raises(ValueError, match="Field path"):
+        await store.query(
+            CONTAINER,
+            CUSTOMER,
+            where={field: "x"},
+            newest_first_by="createdAt",
+            limit=10,
+            continuation_token=None,
+        )
+
+
+@pytest.mark.parametrize("body", [{}, {"id": ""}, {"id": 7}, {"id": "a/b"}])
+async def test_a_document_needs_a_usable_id(
+    store: SqliteDocumentStore, body: dict[str, object]
+) -> None:
+    with pytest.raises(ValueError, match="id"):
+        await store.create(CONTAINER, CUSTOMER, body)
+
+
+async def test_the_schema_indexes_the_outbox_sweep_and_the_partition_queries(
+    database_path: Path, store: SqliteDocumentStore
+) -> None:
+    await store.create(CONTAINER, CUSTOMER, {"id": "cart-1"})
+
+    with closing(sqlite3.connect(database_path)) as connection:
+        indexed = {
+            row[0]
+            for row in connection.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents'"
+            )
+            if row[0]
+        }
+    assert any("'$.outbox.status'" in sql for sql in indexed)
+    assert any("'$.createdAt'" in sql for sql in indexed)
+
+
+async def test_a_closed_store_refuses_to_be_used(store: SqliteDocumentStore) -> None:
+    await store.close()
+
+    with pytest.raises(RuntimeError, match="closed"):
+        await store.read(CONTAINER, CUSTOMER, "cart-1")
