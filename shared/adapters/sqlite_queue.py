@@ -143,8 +143,8 @@ class SqliteQueue(MessageSender):
     async def send(self, message: OutgoingMessage) -> None:
         if not message.message_id:
             raise ValueError("A message needs a non-empty message_id.")
-        now = _now()
         async with self._database.writing() as connection:
+            now = _now()
             # Forgetting ids older than the window on every send keeps the table small.
             await connection.execute(
                 "DELETE FROM queue_sent_message_ids WHERE queue_name = ? AND sent_at <= ?",
@@ -178,10 +178,11 @@ class SqliteQueue(MessageSender):
         """Lock and return up to ``max_messages`` available messages, oldest first; never waits."""
         if max_messages < 1:
             raise ValueError("max_messages must be at least 1.")
-        now = _now()
-        locked_until = now + _microseconds(self.lock_duration)
         # One write transaction from select to update: two processes never lock one message.
         async with self._database.writing() as connection:
+            # Read the clock once the write lock is held: waiting for it must not age the lock.
+            now = _now()
+            locked_until = now + _microseconds(self.lock_duration)
             await self._dead_letter_exhausted(connection, now)
             rows = await connection.execute_fetchall(
                 f"SELECT {_MESSAGE_COLUMNS} FROM queue_messages WHERE {_AVAILABLE}"
@@ -217,8 +218,8 @@ class SqliteQueue(MessageSender):
 
         Dead-letters it instead when it has had its last delivery, as Service Bus does.
         """
-        now = _now()
         async with self._database.writing() as connection:
+            now = _now()
             delivery_count = await self._require_lock(connection, message, now)
             if delivery_count >= self.max_delivery_count:
                 await _dead_letter(
@@ -237,16 +238,16 @@ class SqliteQueue(MessageSender):
 
     async def dead_letter(self, message: ReceivedMessage, reason: str, description: str) -> None:
         """Move a locked message to the dead letters, with the receiver's reason."""
-        now = _now()
         async with self._database.writing() as connection:
+            now = _now()
             await self._require_lock(connection, message, now)
             await _dead_letter(connection, [message.sequence_number], reason, description, now)
 
     async def renew_lock(self, message: ReceivedMessage) -> datetime:
         """Extend the lock by ``lock_duration`` from now; returns the new expiry."""
-        now = _now()
-        locked_until = now + _microseconds(self.lock_duration)
         async with self._database.writing() as connection:
+            now = _now()
+            locked_until = now + _microseconds(self.lock_duration)
             await self._require_lock(connection, message, now)
             await connection.execute(
                 "UPDATE queue_messages SET locked_until = ? WHERE sequence_number = ?",
