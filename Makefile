@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 7071
 TYPED := shared local_host
 
-.PHONY: run run-web run-worker test check lint format types pytest test-azure chaos clean
+.PHONY: run run-web run-worker test check lint format types pytest test-azure chaos dead-letters clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
@@ -43,6 +43,10 @@ types: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# Poison messages and dead letters of the SubmitOrder queue (see docs/reliability.md).
+dead-letters: $(STAMP)
+	$(BIN)/python -m tools.dead_letters list
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
