@@ -1,0 +1,80 @@
+"""``python -m local_host``: run the function app like `func start`, on the embedded backends."""
+
+import argparse
+import asyncio
+import io
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from local_host.errors import StartupError
+from local_host.host import DEFAULT_SHUTDOWN_SECONDS, HostOptions, Role, run_host
+from local_host.host_logging import configure_logging
+from shared.settings import SettingError
+
+
+def parse_args(argv: Sequence[str] | None = None) -> HostOptions:
+    parser = argparse.ArgumentParser(
+        prog="python -m local_host",
+        description="Run the Azure Functions app in this directory on a local host.",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="HTTP port (default: Host.LocalHttpPort of local.settings.json, else 7071; "
+        "0 picks a free port)",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        default=Role.ALL.value,
+        help="all: HTTP and triggers in one process; web: HTTP only; worker: triggers only",
+    )
+    parser.add_argument("--app-dir", type=Path, default=Path("."), help="the function app folder")
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        default=None,
+        help="settings file, relative to the app folder (default: local.settings.json if present)",
+    )
+    parser.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        default=DEFAULT_SHUTDOWN_SECONDS,
+        help="seconds a stop waits for running invocations (default 30)",
+    )
+    args = parser.parse_args(argv)
+    if args.port is not None and not 0 <= args.port <= 65535:
+        parser.error("--port must be 0 to 65535")
+    return HostOptions(
+        app_dir=args.app_dir,
+        host=args.host,
+        port=args.port,
+        role=Role(args.role),
+        settings_file=args.settings,
+        shutdown_timeout=args.shutdown_timeout,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Line by line even into a pipe, so whoever watches the output sees each line at once.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
+    configure_logging()
+    options = parse_args(argv)
+    try:
+        return asyncio.run(run_host(options))
+    except (StartupError, SettingError) as error:
+        cause = error.__cause__
+        if cause is not None and not isinstance(cause, StartupError | SettingError | OSError):
+            # An import error inside a function: its traceback says where.
+            traceback.print_exception(cause, file=sys.stderr)
+        print(f"Host failed to start: {error}", file=sys.stderr, flush=True)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

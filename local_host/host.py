@@ -1,0 +1,257 @@
+"""The host process: settings, discovery, the roles it runs, and a graceful stop.
+
+``web`` serves the HTTP-triggered functions, ``worker`` runs the Service Bus and timer
+triggers, ``all`` does both in one process. Two processes (web and worker) may share one data
+directory: the embedded SQLite files are safe to share.
+"""
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Awaitable, MutableMapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from local_host.app_settings import export_to_environment, load_app_settings
+from local_host.errors import StartupError
+from local_host.function_app import (
+    FunctionApp,
+    HttpTrigger,
+    LoadedFunction,
+    ServiceBusTrigger,
+    TimerTrigger,
+    discover_function_app,
+)
+from local_host.host_logging import host_logger
+from local_host.http_server import HttpServer
+from local_host.listing import format_listing
+from local_host.queue_consumer import QueueConsumer
+from local_host.timer_trigger import TimerRunner
+from shared import bootstrap
+from shared.adapters.sqlite_queue import SqliteQueue
+from shared.settings import MESSAGING_BACKEND, SettingError, Settings
+
+DEFAULT_PORT = 7071
+# How long a stop waits for running invocations before cancelling them.
+DEFAULT_SHUTDOWN_SECONDS = 30.0
+
+log = host_logger("host")
+
+
+class Role(StrEnum):
+    ALL = "all"
+    WEB = "web"
+    WORKER = "worker"
+
+    @property
+    def serves_http(self) -> bool:
+        return self in (Role.ALL, Role.WEB)
+
+    @property
+    def runs_triggers(self) -> bool:
+        return self in (Role.ALL, Role.WORKER)
+
+    def hosts(self, function: LoadedFunction) -> bool:
+        is_http = isinstance(function.definition.trigger, HttpTrigger)
+        return self.serves_http if is_http else self.runs_triggers
+
+
+@dataclass(frozen=True)
+class HostOptions:
+    app_dir: Path
+    host: str = "127.0.0.1"
+    # None: Host.LocalHttpPort from local.settings.json, else 7071. 0: any free port.
+    port: int | None = None
+    role: Role = Role.ALL
+    # None: local.settings.json in the app directory, if there is one.
+    settings_file: Path | None = None
+    shutdown_timeout: float = DEFAULT_SHUTDOWN_SECONDS
+
+
+def announce(text: str) -> None:
+    """Plain lines (the function listing) go straight to stdout, like `func start` prints them."""
+    print(text, flush=True)
+
+
+class Host:
+    def __init__(
+        self, options: HostOptions, environ: MutableMapping[str, str] = os.environ
+    ) -> None:
+        self._options = options
+        self._environ = environ
+        self._http: HttpServer | None = None
+        self._consumers: list[QueueConsumer] = []
+        self._timers: list[TimerRunner] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._timer_tasks: list[asyncio.Task[None]] = []
+        self._stopped = False
+
+    async def start(self) -> None:
+        options = self._options
+        app_dir = options.app_dir.resolve()
+        settings = load_app_settings(app_dir, options.settings_file, self._environ)
+        export_to_environment(settings.values, self._environ)
+        bootstrap.configure(dict(settings.values))
+        app = discover_function_app(app_dir, settings.values)
+        hosted = [function for function in app.functions if options.role.hosts(function)]
+        for name in app.disabled:
+            log.info("Function '%s' is disabled.", name)
+
+        if options.role.runs_triggers:
+            self._build_triggers(hosted, app, Settings(settings.values))
+        base_url: str | None = None
+        if options.role.serves_http:
+            port = options.port if options.port is not None else settings.local_http_port
+            self._http = HttpServer(
+                app.functions,
+                app.host.route_prefix,
+                host=options.host,
+                port=DEFAULT_PORT if port is None else port,
+                shutdown_timeout=options.shutdown_timeout,
+            )
+            try:
+                await self._http.start()
+            except OSError as error:
+                raise StartupError(
+                    f"Cannot listen on {options.host}:{port}: {error.strerror or error}"
+                ) from error
+            base_url = self._http.base_url
+
+        for consumer in self._consumers:
+            self._tasks.append(self._spawn(consumer.run(), f"consumer:{consumer.queue_name}"))
+        for timer in self._timers:
+            self._timer_tasks.append(self._spawn(timer.run(), "timer"))
+
+        announce(format_listing(hosted, app.host.route_prefix, base_url))
+        log.info("Host started (role: %s). Press Ctrl+C to shut down.", options.role.value)
+        if base_url is not None:
+            announce(f"Listening on {base_url}")
+
+    async def stop(self) -> None:
+        """Stop taking work, let running invocations finish (bounded), then close everything."""
+        if self._stopped:
+            return
+        self._stopped = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._options.shutdown_timeout
+
+        def remaining() -> float:
+            return max(deadline - loop.time(), 0.0)
+
+        for consumer in self._consumers:
+            consumer.stop_receiving()
+        for timer in self._timers:
+            timer.stop()
+        # The receive loops end at once; what they started is drained below.
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+        async def drain_triggers() -> None:
+            await asyncio.gather(*(consumer.drain(remaining()) for consumer in self._consumers))
+            await _finish_or_cancel(self._timer_tasks, remaining())
+
+        stopping: list[Awaitable[None]] = [drain_triggers()]
+        if self._http is not None:
+            # aiohttp stops listening, then waits up to shutdown_timeout for running requests.
+            stopping.append(self._http.stop())
+        for outcome in await asyncio.gather(*stopping, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                log.error("Error while stopping.", exc_info=outcome)
+
+        try:
+            await bootstrap.shutdown()
+        except Exception:
+            log.exception("Closing the application's connections failed.")
+        for consumer in self._consumers:
+            try:
+                await consumer.close()
+            except Exception:
+                log.exception("Closing queue '%s' failed.", consumer.queue_name)
+        log.info("Host stopped.")
+
+    def _build_triggers(
+        self, hosted: list[LoadedFunction], app: FunctionApp, settings: Settings
+    ) -> None:
+        service_bus = [f for f in hosted if isinstance(f.definition.trigger, ServiceBusTrigger)]
+        if service_bus:
+            try:
+                backend = settings.messaging_backend()
+                embedded = settings.embedded()
+            except SettingError as error:
+                raise StartupError(str(error)) from error
+            if backend != "sqlite":
+                raise StartupError(
+                    f"{MESSAGING_BACKEND} is '{backend}': this host consumes only the embedded "
+                    "queue, so it cannot run the Service Bus triggers "
+                    f"({', '.join(f.name for f in service_bus)}). Run only the web role "
+                    "(--role web), or use the Functions Core Tools."
+                )
+            for function in service_bus:
+                trigger = function.definition.trigger
+                assert isinstance(trigger, ServiceBusTrigger)
+                queue = SqliteQueue(
+                    embedded.queue_path,
+                    trigger.queue_name,
+                    lock_duration=embedded.lock_duration,
+                    max_delivery_count=embedded.max_delivery_count,
+                )
+                self._consumers.append(
+                    QueueConsumer(
+                        function,
+                        queue,
+                        max_concurrent_calls=app.host.max_concurrent_calls,
+                        max_auto_lock_renewal=app.host.max_auto_lock_renewal,
+                    )
+                )
+        for function in hosted:
+            if isinstance(function.definition.trigger, TimerTrigger):
+                self._timers.append(TimerRunner(function))
+
+    @staticmethod
+    def _spawn(work: Awaitable[None], name: str) -> asyncio.Task[None]:
+        async def guarded() -> None:
+            try:
+                await work
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("The %s loop stopped unexpectedly.", name)
+
+        return asyncio.create_task(guarded(), name=name)
+
+
+async def _finish_or_cancel(tasks: list[asyncio.Task[None]], seconds: float) -> None:
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=seconds)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)
+
+
+async def run_host(options: HostOptions) -> int:
+    """Run until SIGINT or SIGTERM, then stop gracefully; returns the exit code."""
+    loop = asyncio.get_running_loop()
+    stop_requested = asyncio.Event()
+
+    def on_signal(name: str) -> None:
+        if stop_requested.is_set():
+            # A second Ctrl+C means "now": locked messages come back after their lock expires.
+            log.warning("%s again: exiting without waiting.", name)
+            sys.stdout.flush()
+            os._exit(130)
+        log.info("%s received: stopping the host (again to exit at once).", name)
+        stop_requested.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum.name)
+
+    host = Host(options)
+    try:
+        await host.start()
+        await stop_requested.wait()
+    finally:
+        await host.stop()
+    return 0

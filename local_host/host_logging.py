@@ -1,0 +1,43 @@
+"""Log output in the style of the Functions host: ``[2024-05-01T10:00:00.123Z] message``."""
+
+import logging
+import sys
+import time
+from typing import TextIO
+
+HOST_LOGGER = "local_host"
+
+
+class HostFormatter(logging.Formatter):
+    """UTC timestamps like the Functions host; the level is shown only when it matters."""
+
+    def __init__(self) -> None:
+        super().__init__("[%(asctime)s] %(message)s")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (overrides logging's name)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        return f"{stamp}.{int(record.msecs):03d}Z"
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (overrides logging's name)
+        text = super().formatMessage(record)
+        if record.levelno >= logging.WARNING:
+            stamp, _, message = text.partition("] ")
+            return f"{stamp}] {record.levelname}: {message}"
+        return text
+
+
+def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -> None:
+    """Send host and function logs (root logger, INFO and up) to stdout, one flushed line each."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stdout)
+    handler.setFormatter(HostFormatter())
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # The Functions host writes no access log; the "Executing/Executed" lines stand for it.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def host_logger(name: str) -> logging.Logger:
+    return logging.getLogger(f"{HOST_LOGGER}.{name}")

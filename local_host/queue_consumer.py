@@ -1,0 +1,212 @@
+"""The worker role for a serviceBusTrigger: poll the embedded queue and run the function.
+
+Behaves like the Service Bus extension with ``autoCompleteMessages``: a message is completed
+when the function returns and abandoned when it raises (the queue dead-letters it past its max
+delivery count). Up to ``maxConcurrentCalls`` invocations run at once, and each message's lock
+is renewed while its invocation runs, for at most ``maxAutoLockRenewalDuration``.
+"""
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from local_host.function_app import LoadedFunction, ServiceBusTrigger
+from local_host.host_logging import host_logger
+from local_host.invocation import invoke, service_bus_reason
+from local_host.service_bus_message import to_function_message
+from shared.adapters.sqlite_queue import MessageLockLost, ReceivedMessage, SqliteQueue
+
+# Idle polling starts fast and backs off, so a new message is picked up within this bound.
+MIN_POLL_SECONDS = 0.05
+MAX_POLL_SECONDS = 0.2
+# After a failed receive (say, the database file is busy) wait longer before trying again.
+ERROR_BACKOFF_SECONDS = 1.0
+# A cancelled invocation still gets this long to abandon its message.
+SETTLE_AFTER_CANCEL_SECONDS = 5.0
+
+log = host_logger("queue")
+
+
+class QueueConsumer:
+    def __init__(
+        self,
+        function: LoadedFunction,
+        queue: SqliteQueue,
+        *,
+        max_concurrent_calls: int,
+        max_auto_lock_renewal: timedelta,
+    ) -> None:
+        trigger = function.definition.trigger
+        if not isinstance(trigger, ServiceBusTrigger):
+            raise TypeError(f"Function '{function.name}' is not triggered by Service Bus.")
+        self._function = function
+        self._trigger = trigger
+        self._queue = queue
+        self._max_concurrent_calls = max_concurrent_calls
+        self._max_auto_lock_renewal = max_auto_lock_renewal
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        # Set when an invocation finishes or the consumer stops: a slot may be free.
+        self._wake = asyncio.Event()
+
+    @property
+    def queue_name(self) -> str:
+        return self._trigger.queue_name
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    async def run(self) -> None:
+        """Receive and dispatch messages until stop_receiving() is called."""
+        delay = MIN_POLL_SECONDS
+        while not self._stopping.is_set():
+            free = self._max_concurrent_calls - len(self._in_flight)
+            if free <= 0:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            try:
+                messages = await self._queue.receive(free)
+            except Exception:
+                log.exception("Receiving from queue '%s' failed; trying again.", self.queue_name)
+                await self._pause(ERROR_BACKOFF_SECONDS)
+                continue
+            if not messages:
+                await self._pause(delay)
+                delay = min(delay * 2, MAX_POLL_SECONDS)
+                continue
+            delay = MIN_POLL_SECONDS
+            # Messages received are locked to this host, so they run even if a stop just began.
+            for message in messages:
+                task = asyncio.create_task(
+                    self._process(message), name=f"{self._function.name}:{message.message_id}"
+                )
+                self._in_flight.add(task)
+                task.add_done_callback(self._finished)
+
+    def stop_receiving(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def drain(self, seconds: float) -> None:
+        """Wait up to ``seconds`` for running invocations, then cancel the rest.
+
+        A cancelled invocation abandons its message, so it is delivered again at once; one that
+        cannot even do that is delivered again when its lock expires.
+        """
+        if not self._in_flight:
+            return
+        _, pending = await asyncio.wait(set(self._in_flight), timeout=max(seconds, 0))
+        if not pending:
+            return
+        log.warning(
+            "Stopping: %d invocation(s) of '%s' still running; cancelling them.",
+            len(pending),
+            self._function.name,
+        )
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=SETTLE_AFTER_CANCEL_SECONDS)
+
+    async def close(self) -> None:
+        await self._queue.close()
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Processing a message failed unexpectedly.", exc_info=task.exception())
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _process(self, message: ReceivedMessage) -> None:
+        renewal = asyncio.create_task(self._keep_locked(message))
+        succeeded = False
+        try:
+            succeeded = await self._invoke(message)
+        finally:
+            # Stop renewing before settling, so that a renewal cannot race the settlement.
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
+            await self._settle(message, succeeded)
+
+    async def _invoke(self, message: ReceivedMessage) -> bool:
+        """True if the function returned, False if it (or the message conversion) raised."""
+        try:
+            function_message = to_function_message(message)
+        except Exception:
+            log.exception(
+                "Message '%s' from queue '%s' could not be converted for the function.",
+                message.message_id,
+                self.queue_name,
+            )
+            return False
+        try:
+            await invoke(
+                self._function,
+                {self._trigger.binding_name: function_message},
+                service_bus_reason(self.queue_name),
+            )
+        except Exception:
+            return False  # invoke() has logged the exception with its traceback.
+        return True
+
+    async def _settle(self, message: ReceivedMessage, succeeded: bool) -> None:
+        action = "complete" if succeeded else "abandon"
+        try:
+            if succeeded:
+                await self._queue.complete(message)
+            else:
+                await self._queue.abandon(message)
+        except MessageLockLost:
+            log.warning(
+                "Could not %s message '%s' on '%s': its lock was lost (it ran longer than the "
+                "lock, or another receiver took it). It will be delivered again.",
+                action,
+                message.message_id,
+                self.queue_name,
+            )
+        except Exception:
+            log.exception(
+                "Could not %s message '%s' on '%s'; it will be delivered again when its lock "
+                "expires.",
+                action,
+                message.message_id,
+                self.queue_name,
+            )
+
+    async def _keep_locked(self, message: ReceivedMessage) -> None:
+        """Renew the lock at half its duration while the invocation runs, like the extension."""
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + self._max_auto_lock_renewal.total_seconds()
+        interval = max(self._queue.lock_duration.total_seconds() / 2, 0.05)
+        while True:
+            await asyncio.sleep(interval)
+            if loop.time() >= give_up_at:
+                log.warning(
+                    "Message '%s' on '%s' has run longer than maxAutoLockRenewalDuration (%s); "
+                    "its lock is no longer renewed.",
+                    message.message_id,
+                    self.queue_name,
+                    self._max_auto_lock_renewal,
+                )
+                return
+            try:
+                await self._queue.renew_lock(message)
+            except MessageLockLost:
+                log.warning(
+                    "The lock on message '%s' on '%s' was lost while it was processed.",
+                    message.message_id,
+                    self.queue_name,
+                )
+                return
+            except Exception:
+                log.exception(
+                    "Renewing the lock on message '%s' on '%s' failed; trying again.",
+                    message.message_id,
+                    self.queue_name,
+                )

@@ -1,0 +1,79 @@
+"""The worker role for a timerTrigger: invoke the function on its schedule.
+
+As on the Functions host, invocations of one timer never overlap: the next occurrence is
+computed once an invocation has finished, so occurrences missed meanwhile are skipped, and an
+invocation that starts noticeably later than scheduled is told it is past due.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from azure.functions.timer import TimerRequest
+
+from local_host.function_app import LoadedFunction, TimerTrigger
+from local_host.host_logging import host_logger
+from local_host.invocation import invoke, timer_reason
+from local_host.timer_schedule import Schedule, parse_schedule
+
+# Late by more than this (a busy event loop, a long previous run) counts as past due.
+PAST_DUE_TOLERANCE = timedelta(seconds=1)
+
+Clock = Callable[[], datetime]
+
+log = host_logger("timer")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TimerRunner:
+    def __init__(self, function: LoadedFunction, clock: Clock = utc_now) -> None:
+        trigger = function.definition.trigger
+        if not isinstance(trigger, TimerTrigger):
+            raise TypeError(f"Function '{function.name}' is not triggered by a timer.")
+        self._function = function
+        self._trigger = trigger
+        self._schedule: Schedule = parse_schedule(trigger.schedule)
+        self._clock = clock
+        self._stopping = asyncio.Event()
+        self._last: datetime | None = None
+
+    async def run(self) -> None:
+        """Invoke on schedule until stop() is called; a running invocation is awaited."""
+        if self._trigger.run_on_startup:
+            await self._fire(self._clock(), past_due=False)
+        due = self._schedule.next_after(self._clock())
+        while not self._stopping.is_set():
+            wait = (due - self._clock()).total_seconds()
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), wait)
+                continue
+            await self._fire(due, past_due=self._clock() - due > PAST_DUE_TOLERANCE)
+            due = self._schedule.next_after(max(self._clock(), due))
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _fire(self, scheduled: datetime, *, past_due: bool) -> None:
+        following = self._schedule.next_after(max(self._clock(), scheduled))
+        request = TimerRequest(
+            past_due=past_due,
+            schedule_status={
+                "Last": (self._last or scheduled).isoformat(),
+                "Next": following.isoformat(),
+                "LastUpdated": self._clock().isoformat(),
+            },
+            schedule={"AdjustForDST": True},
+        )
+        self._last = scheduled
+        # invoke() logs a failure; the next occurrence runs as scheduled all the same.
+        with contextlib.suppress(Exception):
+            await invoke(
+                self._function,
+                {self._trigger.binding_name: request},
+                timer_reason(self._clock().isoformat()),
+            )
