@@ -16,6 +16,7 @@ from local_host.errors import StartupError
 from shared.settings import (
     EMBEDDED_DATA_DIR,
     MESSAGING_BACKEND,
+    OUTBOX_SWEEP_SCHEDULE,
     STORAGE_BACKEND,
     SUBMIT_ORDER_QUEUE,
 )
@@ -46,7 +47,8 @@ def embedded_defaults(app_dir: Path) -> dict[str, str]:
         MESSAGING_BACKEND: "sqlite",
         EMBEDDED_DATA_DIR: str(app_dir / ".data"),
         SUBMIT_ORDER_QUEUE: "submit-order",
-        "OutboxSweepSchedule": "0 */1 * * * *",
+        # The DispatchOutbox timer's schedule ("%OutboxSweepSchedule%"): once a minute.
+        OUTBOX_SWEEP_SCHEDULE: "0 */1 * * * *",
         FUNCTIONS_WORKER_RUNTIME: "python",
     }
 

@@ -86,6 +86,7 @@ class Host:
         self._timers: list[TimerRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._timer_tasks: list[asyncio.Task[None]] = []
+        self._started = False
         self._stopped = False
 
     async def start(self) -> None:
@@ -124,6 +125,7 @@ class Host:
         for timer in self._timers:
             self._timer_tasks.append(self._spawn(timer.run(), "timer"))
 
+        self._started = True
         announce(format_listing(hosted, app.host.route_prefix, base_url))
         log.info("Host started (role: %s). Press Ctrl+C to shut down.", options.role.value)
         if base_url is not None:
@@ -168,7 +170,8 @@ class Host:
                 await consumer.close()
             except Exception:
                 log.exception("Closing queue '%s' failed.", consumer.queue_name)
-        log.info("Host stopped.")
+        if self._started:
+            log.info("Host stopped.")
 
     def _build_triggers(
         self, hosted: list[LoadedFunction], app: FunctionApp, settings: Settings

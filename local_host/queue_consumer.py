@@ -181,6 +181,8 @@ class QueueConsumer:
 
     async def _keep_locked(self, message: ReceivedMessage) -> None:
         """Renew the lock at half its duration while the invocation runs, like the extension."""
+        if self._max_auto_lock_renewal <= timedelta(0):
+            return  # Renewal switched off (00:00:00): the lock lasts its own duration.
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + self._max_auto_lock_renewal.total_seconds()
         interval = max(self._queue.lock_duration.total_seconds() / 2, 0.05)

@@ -289,8 +289,10 @@ def _parse_parameter(body: str, template: str) -> Parameter:
 def _segment_pattern(parts: Sequence[str | Parameter]) -> re.Pattern[str]:
     if len(parts) == 1 and isinstance(parts[0], Parameter):
         return re.compile(r"(?P<p0>.+)", re.DOTALL)
+    # Greedy parameters: like ASP.NET, which matches complex segments from the right, the
+    # last literal is found last ("{name}.{ext}" on "a.b.pdf" gives name "a.b", ext "pdf").
     pieces = [
-        f"(?P<p{position}>.+?)" if isinstance(part, Parameter) else re.escape(part)
+        f"(?P<p{position}>.+)" if isinstance(part, Parameter) else re.escape(part)
         for position, part in enumerate(parts)
     ]
     return re.compile("".join(pieces), re.IGNORECASE | re.DOTALL)
@@ -342,7 +344,8 @@ def _constraint_check(name: str, args: str | None) -> Callable[[str], bool] | No
     if name == "regex":
         if args is None:
             raise ValueError("regex needs a pattern")
-        pattern = re.compile(args, re.IGNORECASE)
+        # Braces are doubled inside a template ({{2}}) so they are not read as parameters.
+        pattern = re.compile(args.replace("{{", "{").replace("}}", "}"), re.IGNORECASE)
         return lambda value: pattern.search(value) is not None
     simple: dict[str, Callable[[str], bool]] = {
         "int": lambda value: _integer_within(value, 32),
