@@ -15,15 +15,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from local_host.app_settings import export_to_environment, load_app_settings
+from local_host.bindings import HttpTrigger, ServiceBusTrigger, TimerTrigger
 from local_host.errors import StartupError
-from local_host.function_app import (
-    FunctionApp,
-    HttpTrigger,
-    LoadedFunction,
-    ServiceBusTrigger,
-    TimerTrigger,
-    discover_function_app,
-)
+from local_host.function_app import FunctionApp, LoadedFunction, discover_function_app
 from local_host.host_logging import host_logger
 from local_host.http_server import HttpServer
 from local_host.listing import format_listing

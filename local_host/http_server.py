@@ -13,7 +13,8 @@ import azure.functions as func
 from aiohttp import web
 from multidict import CIMultiDict
 
-from local_host.function_app import HttpTrigger, LoadedFunction
+from local_host.bindings import HttpTrigger
+from local_host.function_app import LoadedFunction
 from local_host.host_logging import host_logger
 from local_host.invocation import HTTP_REASON, invoke
 from local_host.problems import problem_response

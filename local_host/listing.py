@@ -2,7 +2,8 @@
 
 from collections.abc import Sequence
 
-from local_host.function_app import HttpTrigger, LoadedFunction
+from local_host.bindings import HttpTrigger
+from local_host.function_app import LoadedFunction
 from local_host.http_server import full_route
 
 

@@ -10,7 +10,8 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
-from local_host.function_app import LoadedFunction, ServiceBusTrigger
+from local_host.bindings import ServiceBusTrigger
+from local_host.function_app import LoadedFunction
 from local_host.host_logging import host_logger
 from local_host.invocation import invoke, service_bus_reason
 from local_host.service_bus_message import to_function_message

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from azure.functions.timer import TimerRequest
 
-from local_host.function_app import LoadedFunction, TimerTrigger
+from local_host.bindings import TimerTrigger
+from local_host.function_app import LoadedFunction
 from local_host.host_logging import host_logger
 from local_host.invocation import invoke, timer_reason
 from local_host.timer_schedule import Schedule, parse_schedule

@@ -19,15 +19,17 @@ from local_host.app_settings import (
     load_app_settings,
     read_local_settings,
 )
-from local_host.errors import StartupError
-from local_host.function_app import (
+from local_host.bindings import (
     HttpTrigger,
     ServiceBusTrigger,
     TimerTrigger,
+    resolve_setting_references,
+)
+from local_host.errors import StartupError
+from local_host.function_app import (
     discover_function_app,
     function_folders,
     read_function_definition,
-    resolve_setting_references,
 )
 from local_host.host_config import HostConfig, read_host_config
 from local_host.http_server import build_router
