@@ -82,6 +82,8 @@ def json_body(request: HttpRequestLike, model: type[ModelT]) -> ModelT:
         raise _bad_request("The body is not valid UTF-8.", "malformed-body") from None
     except (json.JSONDecodeError, ValueError) as error:
         raise _bad_request(f"The body is not valid JSON: {error}", "malformed-body") from None
+    except RecursionError:
+        raise _bad_request("The body nests too deeply.", "malformed-body") from None
     try:
         return model.model_validate(payload)
     except ValidationError as error:

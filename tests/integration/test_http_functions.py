@@ -74,6 +74,7 @@ async def test_adding_items_accumulates_and_prices_server_side() -> None:
         (b"{not json", 400),
         (b"\xff\xfe{}", 400),
         (b'{"productId": "meat", "quantity": NaN}', 400),
+        (b"[" * 5000 + b"]" * 5000, 400),
         (b"[]", 422),
         (b'"meat"', 422),
         (b'{"productId": "meat"}', 422),
