@@ -9,6 +9,7 @@ reading them like the bindings do lets one set of app settings serve triggers an
 Parsing only: nothing here opens a connection. Errors are SettingError naming the setting.
 """
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -201,3 +202,21 @@ def _check_url(setting: str, value: str, *, schemes: tuple[str, ...]) -> None:
         raise problem from None
     if url.scheme not in schemes or not host or not _HOST_NAME.fullmatch(host):
         raise problem
+
+
+# Loggers of the Azure SDKs that log every request (headers included) or every AMQP link state
+# change at INFO. The Functions host forwards Information logs to Application Insights, where
+# these would drown the app's own logs and cost money.
+_CHATTY_SDK_LOGGERS = (
+    "azure.core.pipeline.policies.http_logging_policy",
+    "azure.identity",
+    "azure.servicebus",
+)
+
+
+def quiet_sdk_loggers() -> None:
+    """Raise the chatty SDK loggers to WARNING, unless a level was configured for them."""
+    for name in _CHATTY_SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)

@@ -26,6 +26,7 @@ from shared.adapters.azure_connections import (
     CosmosKeyConnection,
     async_credential,
     cosmos_connection,
+    quiet_sdk_loggers,
 )
 from shared.ports import (
     DocumentAlreadyExists,
@@ -136,6 +137,7 @@ Connect = Callable[[], Awaitable[CosmosConnectionHandle]]
 
 async def open_cosmos_client(connection: CosmosConnection) -> CosmosConnectionHandle:
     """Create and start the client: once per process, on first use (see CosmosDocumentStore)."""
+    quiet_sdk_loggers()
     retry: dict[str, Any] = {
         "retry_total": RETRY_TOTAL,
         "retry_backoff_max": RETRY_BACKOFF_MAX_SECONDS,
@@ -254,6 +256,10 @@ class CosmosDocumentStore(DocumentStore):
         _check_key("partition key", partition_key)
         sort = _field_reference(newest_first_by)
         conditions, parameters = _filters(where)
+        # partition_key= below is what scopes the query to one partition; the same condition
+        # in the text keeps the query's meaning plain wherever it is read (logs, diagnostics).
+        conditions.insert(0, f"c.{PARTITION_KEY_FIELD} = @partitionKey")
+        parameters.insert(0, {"name": "@partitionKey", "value": partition_key})
         sql = f"SELECT * FROM c{_where_clause(conditions)} ORDER BY {sort} DESC, c.id DESC"
         fingerprint = _query_fingerprint(container, partition_key, where, newest_first_by)
         cosmos_token = (
@@ -306,12 +312,9 @@ class CosmosDocumentStore(DocumentStore):
             f" ORDER BY {sort} ASC, c.{PARTITION_KEY_FIELD} ASC, c.id ASC"
         )
         proxy = await self._container(container)
-        items = proxy.query_items(
-            query=sql,
-            parameters=parameters,
-            enable_cross_partition_query=True,
-            max_item_count=limit,
-        )
+        # No partition_key: the aio SDK then runs the query across partitions by itself (its
+        # query_items passes enable_cross_partition_query on to the HTTP layer, which rejects it).
+        items = proxy.query_items(query=sql, parameters=parameters, max_item_count=limit)
         documents: list[StoredDocument] = []
         async for item in items:
             documents.append(_stored(item))

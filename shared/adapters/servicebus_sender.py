@@ -14,6 +14,7 @@ from shared.adapters.azure_connections import (
     ServiceBusConnection,
     ServiceBusConnectionString,
     async_credential,
+    quiet_sdk_loggers,
     service_bus_connection,
 )
 from shared.ports import MessageSender, OutgoingMessage
@@ -51,6 +52,7 @@ def open_service_bus_client(
     connection: ServiceBusConnection,
 ) -> tuple[ServiceBusClient, AsyncTokenCredential | None]:
     """A client for the connection, and the credential it owns (None for connection strings)."""
+    quiet_sdk_loggers()
     if isinstance(connection, ServiceBusConnectionString):
         # Also the emulator's string: the SDK honours UseDevelopmentEmulator=true (no TLS).
         client = ServiceBusClient.from_connection_string(

@@ -1,5 +1,6 @@
 """Connection settings resolved as the Functions bindings resolve them, with named errors."""
 
+import logging
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from shared.adapters.azure_connections import (
     async_credential,
     cosmos_connection,
     parse_connection_string,
+    quiet_sdk_loggers,
     service_bus_connection,
 )
 from shared.settings import SettingError, Settings
@@ -188,3 +190,18 @@ async def test_no_credential_setting_builds_default_azure_credential() -> None:
         assert isinstance(credential, DefaultAzureCredential)
     finally:
         await credential.close()
+
+
+def test_chatty_sdk_loggers_are_raised_to_warning_unless_configured() -> None:
+    http = logging.getLogger("azure.core.pipeline.policies.http_logging_policy")
+    identity = logging.getLogger("azure.identity")
+    saved = http.level, identity.level
+    try:
+        http.setLevel(logging.NOTSET)
+        identity.setLevel(logging.DEBUG)  # Someone asked for these: leave them.
+        quiet_sdk_loggers()
+        assert http.level == logging.WARNING
+        assert identity.level == logging.DEBUG
+    finally:
+        http.setLevel(saved[0])
+        identity.setLevel(saved[1])
