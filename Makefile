@@ -44,6 +44,13 @@ types: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# The contract suite against Cosmos DB and Service Bus - the emulators of docker-compose.yml or
+# Azure - configured by environment variables named like the app settings (CosmosDbConnection,
+# ServiceBusConnection, ...; see docs/functions-host.md). Only the Azure variants run (-m azure);
+# a backend whose settings are missing is skipped, and -rs prints the setting it lacks.
+test-azure: $(STAMP)
+	$(BIN)/pytest tests/contract -m azure -rs
+
 # Poison messages and dead letters of the SubmitOrder queue (see docs/reliability.md).
 dead-letters: $(STAMP)
 	$(BIN)/python -m tools.dead_letters list
