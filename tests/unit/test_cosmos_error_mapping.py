@@ -6,12 +6,14 @@ calls the store makes. Everything above them is the real CosmosDocumentStore.
 """
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from azure.core import MatchConditions
+from azure.core.exceptions import ServiceRequestError
 from azure.cosmos.exceptions import (
     CosmosAccessConditionFailedError,
     CosmosHttpResponseError,
@@ -19,9 +21,11 @@ from azure.cosmos.exceptions import (
     CosmosResourceNotFoundError,
 )
 
+from shared.adapters.azure_connections import CosmosKeyConnection
 from shared.adapters.cosmos_documents import (
     CosmosConnectionHandle,
     CosmosDocumentStore,
+    open_cosmos_client,
     strip_system_properties,
     unwrap_token,
     wrap_token,
@@ -608,3 +612,13 @@ async def test_a_field_named_like_a_keyword_is_quoted_in_the_query(
         continuation_token=None,
     )
     assert 'AND c["order"]["value"] = @p0 ORDER BY' in fake.calls[-1][1]["query"]
+
+
+async def test_a_client_that_cannot_reach_the_account_is_closed_and_the_error_raised() -> None:
+    with socket.socket() as probe:  # A port nothing listens on: connecting is refused at once.
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    connection = CosmosKeyConnection(f"http://127.0.0.1:{port}/", "a2V5")
+    # Warnings are errors in this suite: an unclosed aiohttp session would fail the test.
+    with pytest.raises(ServiceRequestError):
+        await open_cosmos_client(connection)

@@ -10,14 +10,21 @@ import pytest
 from azure.servicebus import ServiceBusMessage
 from azure.servicebus.exceptions import ServiceBusConnectionError
 
+from shared.adapters.azure_connections import ServiceBusConnectionString
 from shared.adapters.servicebus_sender import (
     ServiceBusConnectionHandle,
     ServiceBusSender,
+    open_service_bus_sender,
     to_service_bus_message,
 )
 from shared.ports import OutgoingMessage
 from shared.settings import SettingError, Settings
 
+# The Service Bus emulator's fixed, publicly documented development connection string.
+EMULATOR_SERVICE_BUS = (
+    "Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;"
+    "SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;"
+)
 MESSAGE = OutgoingMessage(
     body=b'{"orderId":"cart-1"}',
     message_id="msg-1",
@@ -131,12 +138,7 @@ async def test_closing_an_unused_sender_opens_nothing() -> None:
 
 def test_from_settings_accepts_the_emulator_connection_string() -> None:
     sender = ServiceBusSender.from_settings(
-        Settings(
-            {
-                "ServiceBusConnection": "Endpoint=sb://localhost;SharedAccessKeyName="
-                "RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;"
-            }
-        ),
+        Settings({"ServiceBusConnection": EMULATOR_SERVICE_BUS}),
         "submit-order",
     )
     assert sender.queue_name == "submit-order"
@@ -145,3 +147,14 @@ def test_from_settings_accepts_the_emulator_connection_string() -> None:
 def test_from_settings_fails_at_once_naming_the_missing_connection() -> None:
     with pytest.raises(SettingError, match="ServiceBusConnection__fullyQualifiedNamespace"):
         ServiceBusSender.from_settings(Settings({}), "submit-order")
+
+
+async def test_the_emulator_connection_string_opens_a_real_client_without_network_io() -> None:
+    connection = ServiceBusConnectionString(EMULATOR_SERVICE_BUS, "sb://localhost")
+    handle = await open_service_bus_sender(connection, "submit-order")
+    try:
+        assert handle.client.fully_qualified_namespace == "localhost"
+        assert handle.sender.entity_name == "submit-order"
+        assert handle.credential is None
+    finally:
+        await handle.close()  # Nothing was opened: closing needs no broker either.
