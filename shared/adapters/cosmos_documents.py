@@ -6,14 +6,9 @@ partition (point reads, single-partition queries), which keeps request charges l
 """
 
 import asyncio
-import base64
-import binascii
-import hashlib
-import json
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn, cast
+from typing import Any, cast
 
 from azure.core import MatchConditions
 from azure.core.credentials_async import AsyncTokenCredential
@@ -27,6 +22,14 @@ from shared.adapters.azure_connections import (
     async_credential,
     cosmos_connection,
     quiet_sdk_loggers,
+)
+from shared.adapters.cosmos_queries import (
+    equality_filters,
+    field_reference,
+    query_fingerprint,
+    unwrap_token,
+    where_clause,
+    wrap_token,
 )
 from shared.ports import (
     DocumentAlreadyExists,
@@ -54,67 +57,9 @@ PARTITION_KEY_FIELD = "customer"
 RETRY_TOTAL = 5
 RETRY_BACKOFF_MAX_SECONDS = 10
 
-_FIELD_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Cosmos DB refuses these in ids (they would break the resource URL); so does the SQLite twin.
 _FORBIDDEN_KEY_CHARACTERS = frozenset("/\\?#")
 _MAX_KEY_LENGTH = 255
-_TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
-# Keywords of the Cosmos DB NoSQL query language; a property so named is written c["name"].
-_RESERVED_WORDS = frozenset(
-    [
-        "AND",
-        "ARRAY",
-        "AS",
-        "ASC",
-        "BETWEEN",
-        "BY",
-        "CASE",
-        "CAST",
-        "CONVERT",
-        "CROSS",
-        "DESC",
-        "DISTINCT",
-        "ELSE",
-        "END",
-        "ESCAPE",
-        "EXISTS",
-        "FALSE",
-        "FOR",
-        "FROM",
-        "GROUP",
-        "HAVING",
-        "IN",
-        "INNER",
-        "INSERT",
-        "INTO",
-        "IS",
-        "JOIN",
-        "LEFT",
-        "LIKE",
-        "LIMIT",
-        "NOT",
-        "NULL",
-        "OFFSET",
-        "ON",
-        "OR",
-        "ORDER",
-        "OUTER",
-        "OVER",
-        "RIGHT",
-        "SELECT",
-        "SET",
-        "THEN",
-        "TOP",
-        "TRUE",
-        "UDF",
-        "UNDEFINED",
-        "UPDATE",
-        "VALUE",
-        "WHEN",
-        "WHERE",
-        "WITH",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -254,14 +199,14 @@ class CosmosDocumentStore(DocumentStore):
     ) -> Page:
         _check_limit(limit)
         _check_key("partition key", partition_key)
-        sort = _field_reference(newest_first_by)
-        conditions, parameters = _filters(where)
+        sort = field_reference(newest_first_by)
+        conditions, parameters = equality_filters(where)
         # partition_key= below is what scopes the query to one partition; the same condition
         # in the text keeps the query's meaning plain wherever it is read (logs, diagnostics).
         conditions.insert(0, f"c.{PARTITION_KEY_FIELD} = @partitionKey")
         parameters.insert(0, {"name": "@partitionKey", "value": partition_key})
-        sql = f"SELECT * FROM c{_where_clause(conditions)} ORDER BY {sort} DESC, c.id DESC"
-        fingerprint = _query_fingerprint(container, partition_key, where, newest_first_by)
+        sql = f"SELECT * FROM c{where_clause(conditions)} ORDER BY {sort} DESC, c.id DESC"
+        fingerprint = query_fingerprint(container, partition_key, where, newest_first_by)
         cosmos_token = (
             None if continuation_token is None else unwrap_token(continuation_token, fingerprint)
         )
@@ -304,11 +249,11 @@ class CosmosDocumentStore(DocumentStore):
         # The only cross-partition query: it fans out to every physical partition, so it is
         # for background sweeps (the outbox dispatcher), never for a request path.
         _check_limit(limit)
-        sort = _field_reference(oldest_first_by)
-        conditions, parameters = _filters(where)
+        sort = field_reference(oldest_first_by)
+        conditions, parameters = equality_filters(where)
         parameters.append({"name": "@limit", "value": limit})
         sql = (
-            f"SELECT TOP @limit * FROM c{_where_clause(conditions)}"
+            f"SELECT TOP @limit * FROM c{where_clause(conditions)}"
             f" ORDER BY {sort} ASC, c.{PARTITION_KEY_FIELD} ASC, c.id ASC"
         )
         proxy = await self._container(container)
@@ -412,7 +357,7 @@ class CosmosDocumentStore(DocumentStore):
         except CosmosHttpResponseError as error:
             # A token Cosmos DB cannot parse is a 400; only a token from the client can be that.
             if token_from_client and error.status_code == StatusCodes.BAD_REQUEST:
-                _invalid_token()
+                raise InvalidContinuationToken("The continuation token is malformed.") from None
             raise
         next_token: str | None = getattr(pages, "continuation_token", None)
         return documents, next_token or None
@@ -431,32 +376,6 @@ def container_names(settings: Settings) -> dict[str, str]:
             ("orders", COSMOS_ORDERS_CONTAINER),
         )
     }
-
-
-def wrap_token(cosmos_token: str, fingerprint: str) -> str:
-    """Cosmos DB's continuation token, tied to its query and made opaque and URL-safe."""
-    wrapped = json.dumps({"q": fingerprint, "t": cosmos_token}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(wrapped.encode()).decode("ascii").rstrip("=")
-
-
-def unwrap_token(token: str, fingerprint: str) -> str:
-    """The Cosmos DB token inside ``token``; InvalidContinuationToken if it is not ours."""
-    if not _TOKEN_ALPHABET.fullmatch(token):
-        _invalid_token()
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        wrapped = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error):  # UnicodeError and JSONDecodeError are ValueErrors.
-        _invalid_token()
-    if not isinstance(wrapped, dict) or wrapped.get("q") != fingerprint:
-        raise InvalidContinuationToken("The continuation token was not issued for this query.")
-    cosmos_token = wrapped.get("t")
-    # Sent as an HTTP header: printable ASCII only.
-    if not isinstance(cosmos_token, str) or not cosmos_token.isascii():
-        _invalid_token()
-    if not cosmos_token.isprintable() or not cosmos_token:
-        _invalid_token()
-    return cosmos_token
 
 
 def strip_system_properties(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -512,47 +431,3 @@ def _check_body(partition_key: str, body: Mapping[str, Any]) -> str:
 def _check_limit(limit: int) -> None:
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}.")
-
-
-def _field_reference(field: str) -> str:
-    """``outbox.status`` -> ``c.outbox.status``, refusing anything but plain field names.
-
-    Field paths are written into the SQL text (parameters cannot name fields), which is safe
-    only because every segment is a plain identifier. A segment that is a keyword of the
-    query language (``value``, ``order``...) is written ``["value"]``, the quoted property
-    form the query language provides for such names.
-    """
-    segments = field.split(".")
-    if not all(_FIELD_SEGMENT.fullmatch(segment) for segment in segments):
-        raise ValueError(f"Field path {field!r} is not a dotted list of plain field names.")
-    return "c" + "".join(
-        f'["{segment}"]' if segment.upper() in _RESERVED_WORDS else f".{segment}"
-        for segment in segments
-    )
-
-
-def _filters(where: Mapping[str, JsonScalar]) -> tuple[list[str], list[dict[str, Any]]]:
-    """Equality conditions, values always as parameters (``c.outbox.status = @p0``)."""
-    conditions: list[str] = []
-    parameters: list[dict[str, Any]] = []
-    for index, (field, value) in enumerate(where.items()):
-        name = f"@p{index}"
-        conditions.append(f"{_field_reference(field)} = {name}")
-        parameters.append({"name": name, "value": value})
-    return conditions, parameters
-
-
-def _where_clause(conditions: list[str]) -> str:
-    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
-
-
-def _query_fingerprint(
-    container: str, partition_key: str, where: Mapping[str, JsonScalar], sort_field: str
-) -> str:
-    """Ties a token to its query, so a token from another query is refused, not misapplied."""
-    query = json.dumps([container, partition_key, sorted(where.items()), sort_field])
-    return hashlib.sha256(query.encode()).hexdigest()[:16]
-
-
-def _invalid_token() -> NoReturn:
-    raise InvalidContinuationToken("The continuation token is malformed.") from None

@@ -27,9 +27,8 @@ from shared.adapters.cosmos_documents import (
     CosmosDocumentStore,
     open_cosmos_client,
     strip_system_properties,
-    unwrap_token,
-    wrap_token,
 )
+from shared.adapters.cosmos_queries import unwrap_token, wrap_token
 from shared.ports import (
     DocumentAlreadyExists,
     DocumentNotFound,

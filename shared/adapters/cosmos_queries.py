@@ -1,0 +1,100 @@
+"""The query text and continuation tokens of the Cosmos DB document store.
+
+Values always travel as query parameters; only field paths are written into the text, and
+only after checking that they are plain dotted names. Cosmos DB's continuation tokens are
+wrapped so that API clients see an opaque, URL-safe string tied to the query that issued it.
+"""
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from shared.ports import InvalidContinuationToken, JsonScalar
+
+_FIELD_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
+# Keywords of the Cosmos DB NoSQL query language; a property so named is written c["name"].
+# fmt: off
+_RESERVED_WORDS = frozenset([
+    "AND", "ARRAY", "AS", "ASC", "BETWEEN", "BY", "CASE", "CAST", "CONVERT", "CROSS",
+    "DESC", "DISTINCT", "ELSE", "END", "ESCAPE", "EXISTS", "FALSE", "FOR", "FROM",
+    "GROUP", "HAVING", "IN", "INNER", "INSERT", "INTO", "IS", "JOIN", "LEFT", "LIKE",
+    "LIMIT", "NOT", "NULL", "OFFSET", "ON", "OR", "ORDER", "OUTER", "OVER", "RIGHT",
+    "SELECT", "SET", "THEN", "TOP", "TRUE", "UDF", "UNDEFINED", "UPDATE", "VALUE",
+    "WHEN", "WHERE", "WITH",
+])
+# fmt: on
+
+
+def field_reference(field: str) -> str:
+    """``outbox.status`` -> ``c.outbox.status``, refusing anything but plain field names.
+
+    Field paths are written into the SQL text (parameters cannot name fields), which is safe
+    only because every segment is a plain identifier. A segment that is a keyword of the
+    query language (``value``, ``order``...) is written ``["value"]``, the quoted property
+    form the query language provides for such names.
+    """
+    segments = field.split(".")
+    if not all(_FIELD_SEGMENT.fullmatch(segment) for segment in segments):
+        raise ValueError(f"Field path {field!r} is not a dotted list of plain field names.")
+    return "c" + "".join(
+        f'["{segment}"]' if segment.upper() in _RESERVED_WORDS else f".{segment}"
+        for segment in segments
+    )
+
+
+def equality_filters(where: Mapping[str, JsonScalar]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Equality conditions, values always as parameters (``c.outbox.status = @p0``)."""
+    conditions: list[str] = []
+    parameters: list[dict[str, Any]] = []
+    for index, (field, value) in enumerate(where.items()):
+        name = f"@p{index}"
+        conditions.append(f"{field_reference(field)} = {name}")
+        parameters.append({"name": name, "value": value})
+    return conditions, parameters
+
+
+def where_clause(conditions: list[str]) -> str:
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def query_fingerprint(
+    container: str, partition_key: str, where: Mapping[str, JsonScalar], sort_field: str
+) -> str:
+    """Ties a token to its query, so a token from another query is refused, not misapplied."""
+    query = json.dumps([container, partition_key, sorted(where.items()), sort_field])
+    return hashlib.sha256(query.encode()).hexdigest()[:16]
+
+
+def wrap_token(cosmos_token: str, fingerprint: str) -> str:
+    """Cosmos DB's continuation token, tied to its query and made opaque and URL-safe."""
+    wrapped = json.dumps({"q": fingerprint, "t": cosmos_token}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(wrapped.encode()).decode("ascii").rstrip("=")
+
+
+def unwrap_token(token: str, fingerprint: str) -> str:
+    """The Cosmos DB token inside ``token``; InvalidContinuationToken if it is not ours."""
+    if not _TOKEN_ALPHABET.fullmatch(token):
+        _invalid_token()
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        wrapped = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error):  # UnicodeError and JSONDecodeError are ValueErrors.
+        _invalid_token()
+    if not isinstance(wrapped, dict) or wrapped.get("q") != fingerprint:
+        raise InvalidContinuationToken("The continuation token was not issued for this query.")
+    cosmos_token = wrapped.get("t")
+    # Sent as an HTTP header: printable ASCII only.
+    if not isinstance(cosmos_token, str) or not cosmos_token.isascii():
+        _invalid_token()
+    if not cosmos_token.isprintable() or not cosmos_token:
+        _invalid_token()
+    return cosmos_token
+
+
+def _invalid_token() -> NoReturn:
+    raise InvalidContinuationToken("The continuation token is malformed.") from None
