@@ -30,6 +30,7 @@ from typing import Any, cast
 
 import azure.functions as func
 import pytest
+from azure.core.credentials_async import AsyncTokenCredential
 from azure.cosmos.aio import DatabaseProxy
 from azure.cosmos.exceptions import CosmosResourceNotFoundError
 from azure.functions import meta, servicebus
@@ -226,10 +227,11 @@ def shared_test_queue(settings: Settings, connection: ServiceBusConnection) -> s
 
 
 def administration_client(
-    connection: ServiceBusConnection, credential: Any
+    connection: ServiceBusConnection, credential: AsyncTokenCredential | None
 ) -> ServiceBusAdministrationClient:
     if isinstance(connection, ServiceBusConnectionString):
         return ServiceBusAdministrationClient.from_connection_string(connection.value)
+    assert credential is not None, "an identity-based connection comes with its credential"
     return ServiceBusAdministrationClient(connection.endpoint, credential)
 
 
