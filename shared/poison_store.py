@@ -12,14 +12,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.domain.model import CamelModel
-from shared.ports import DocumentAlreadyExists, DocumentStore
+from shared.ports import PARTITION_KEY_FIELD, DocumentAlreadyExists, DocumentStore
 from shared.repositories import Versioned, to_document
 
 POISON_MESSAGES = "poison-messages"
 
 # Every container of this app keeps its partition key in a ``customer`` field (the Cosmos DB
 # containers are partitioned by /customer); for poison messages that value is the queue name.
-PARTITION_FIELD = "customer"
+PARTITION_FIELD = PARTITION_KEY_FIELD
 
 # Cosmos DB refuses these in ids, and ids are at most 255 characters.
 _FORBIDDEN_ID_CHARACTERS = frozenset("/\\?#")

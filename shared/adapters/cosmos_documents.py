@@ -32,6 +32,7 @@ from shared.adapters.cosmos_queries import (
     wrap_token,
 )
 from shared.ports import (
+    PARTITION_KEY_FIELD,
     DocumentAlreadyExists,
     DocumentNotFound,
     DocumentStore,
@@ -49,7 +50,6 @@ COSMOS_ORDERS_CONTAINER = "CosmosDbOrdersContainer"
 DEFAULT_DATABASE = "pierogi-shop"
 
 PARTITION_KEY_PATH = "/customer"
-PARTITION_KEY_FIELD = "customer"
 
 # 429 (throttled) is retried by the SDK, honouring the service's retry-after. Its defaults
 # (9 attempts, up to 30 s) can hold an HTTP request far too long; fail sooner and let the

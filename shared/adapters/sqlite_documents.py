@@ -17,6 +17,7 @@ from typing import Any
 
 from shared.adapters.sqlite_database import SqliteDatabase
 from shared.ports import (
+    PARTITION_KEY_FIELD,
     DocumentAlreadyExists,
     DocumentNotFound,
     DocumentStore,
@@ -83,7 +84,7 @@ class SqliteDocumentStore(DocumentStore):
     async def create(
         self, container: str, partition_key: str, body: Mapping[str, Any]
     ) -> StoredDocument:
-        document_id = _document_id(body)
+        document_id = _document_id(body, partition_key)
         text = _to_json(body)
         etag = _new_etag()
         async with self._database.reading() as connection:
@@ -103,7 +104,7 @@ class SqliteDocumentStore(DocumentStore):
     async def replace(
         self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
     ) -> StoredDocument:
-        document_id = _document_id(body)
+        document_id = _document_id(body, partition_key)
         text = _to_json(body)
         etag = _new_etag()
         key = (container, partition_key, document_id)
@@ -197,7 +198,12 @@ class SqliteDocumentStore(DocumentStore):
         await self._database.close()
 
 
-def _document_id(body: Mapping[str, Any]) -> str:
+def _document_id(body: Mapping[str, Any], partition_key: str) -> str:
+    if body.get(PARTITION_KEY_FIELD) != partition_key:
+        raise ValueError(
+            f"The document's '{PARTITION_KEY_FIELD}' field must equal the partition key"
+            f" {partition_key!r}, not {body.get(PARTITION_KEY_FIELD)!r}."
+        )
     document_id = body.get("id")
     if not isinstance(document_id, str) or not document_id:
         raise ValueError("A document needs an 'id' that is a non-empty string.")

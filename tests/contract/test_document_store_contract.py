@@ -26,7 +26,7 @@ def cart(
 ) -> dict[str, Any]:
     return {
         "id": id or unique("cart"),
-        "customerId": customer_id,
+        "customer": customer_id,
         "createdAt": created_at,
         "ordered": ordered,
         "outbox": {"status": outbox_status, "recordedAt": recorded_at},
@@ -192,7 +192,7 @@ async def test_query_filters_on_fields_booleans_and_dotted_paths(
     assert await matching({"ordered": False}) == ["open"]
     assert await matching({"outbox.status": "pending"}) == ["ordered-pending"]
     assert await matching({"ordered": True, "outbox.status": "sent"}) == ["ordered-sent"]
-    assert await matching({"customerId": customer}) == ["ordered-sent", "ordered-pending", "open"]
+    assert await matching({"customer": customer}) == ["ordered-sent", "ordered-pending", "open"]
     assert await matching({"outbox.status": "unknown"}) == []
 
 
@@ -258,7 +258,7 @@ async def test_query_never_returns_another_partitions_documents(
     asking_for_bobs = await document_store.query(
         container,
         alice,
-        where={"customerId": bob},
+        where={"customer": bob},
         newest_first_by="createdAt",
         limit=10,
         continuation_token=None,
@@ -299,7 +299,7 @@ async def test_find_across_partitions_returns_matches_of_every_partition_oldest_
 
     everything = await pending_outboxes(limit=10)
     assert ids(everything) == ["p-old", "p-mid", "p-new"]
-    assert [document.body["customerId"] for document in everything] == [
+    assert [document.body["customer"] for document in everything] == [
         customers[2],
         customers[0],
         customers[1],

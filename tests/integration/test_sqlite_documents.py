@@ -31,14 +31,19 @@ async def store(database_path: Path) -> AsyncIterator[SqliteDocumentStore]:
 async def test_concurrent_replaces_with_one_etag_have_exactly_one_winner(
     database_path: Path, store: SqliteDocumentStore
 ) -> None:
-    created = await store.create(CONTAINER, CUSTOMER, {"id": "cart-1", "version": 0})
+    created = await store.create(
+        CONTAINER, CUSTOMER, {"customer": CUSTOMER, "id": "cart-1", "version": 0}
+    )
     # Separate stores have separate connections, as separate processes would.
     contenders = [SqliteDocumentStore(database_path) for _ in range(8)]
     try:
         outcomes = await asyncio.gather(
             *(
                 contender.replace(
-                    CONTAINER, CUSTOMER, {"id": "cart-1", "version": n}, if_match=created.etag
+                    CONTAINER,
+                    CUSTOMER,
+                    {"customer": CUSTOMER, "id": "cart-1", "version": n},
+                    if_match=created.etag,
                 )
                 for n, contender in enumerate(contenders, start=1)
             ),
@@ -57,7 +62,9 @@ async def test_concurrent_replaces_with_one_etag_have_exactly_one_winner(
 
 async def test_documents_survive_closing_and_reopening_the_file(database_path: Path) -> None:
     first = SqliteDocumentStore(database_path)
-    created = await first.create(CONTAINER, CUSTOMER, {"id": "cart-1", "items": [1, 2]})
+    created = await first.create(
+        CONTAINER, CUSTOMER, {"customer": CUSTOMER, "id": "cart-1", "items": [1, 2]}
+    )
     await first.close()
 
     reopened = SqliteDocumentStore(database_path)
@@ -70,7 +77,7 @@ async def test_documents_survive_closing_and_reopening_the_file(database_path: P
 async def test_the_file_is_in_wal_mode_for_sharing_between_processes(
     database_path: Path, store: SqliteDocumentStore
 ) -> None:
-    await store.create(CONTAINER, CUSTOMER, {"id": "cart-1"})
+    await store.create(CONTAINER, CUSTOMER, {"customer": CUSTOMER, "id": "cart-1"})
 
     with closing(sqlite3.connect(database_path)) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -78,11 +85,11 @@ async def test_the_file_is_in_wal_mode_for_sharing_between_processes(
 
 async def test_equality_is_type_exact_as_in_cosmos_db(store: SqliteDocumentStore) -> None:
     for body in (
-        {"id": "true", "createdAt": "1", "flag": True},
-        {"id": "one", "createdAt": "2", "flag": 1},
-        {"id": "text", "createdAt": "3", "flag": "1"},
-        {"id": "null", "createdAt": "4", "flag": None},
-        {"id": "missing", "createdAt": "5"},
+        {"customer": CUSTOMER, "id": "true", "createdAt": "1", "flag": True},
+        {"customer": CUSTOMER, "id": "one", "createdAt": "2", "flag": 1},
+        {"customer": CUSTOMER, "id": "text", "createdAt": "3", "flag": "1"},
+        {"customer": CUSTOMER, "id": "null", "createdAt": "4", "flag": None},
+        {"customer": CUSTOMER, "id": "missing", "createdAt": "5"},
     ):
         await store.create(CONTAINER, CUSTOMER, body)
 
@@ -107,10 +114,10 @@ async def test_documents_without_the_sort_field_come_last_and_still_page(
     store: SqliteDocumentStore,
 ) -> None:
     for body in (
-        {"id": "a", "createdAt": "2024-01-01"},
-        {"id": "b"},
-        {"id": "c", "createdAt": "2024-01-02"},
-        {"id": "d"},
+        {"customer": CUSTOMER, "id": "a", "createdAt": "2024-01-01"},
+        {"customer": CUSTOMER, "id": "b"},
+        {"customer": CUSTOMER, "id": "c", "createdAt": "2024-01-02"},
+        {"customer": CUSTOMER, "id": "d"},
     ):
         await store.create(CONTAINER, CUSTOMER, body)
 
@@ -135,7 +142,9 @@ async def test_documents_without_the_sort_field_come_last_and_still_page(
 
 async def test_a_token_from_another_query_is_refused(store: SqliteDocumentStore) -> None:
     for n in range(3):
-        await store.create(CONTAINER, CUSTOMER, {"id": f"cart-{n}", "createdAt": str(n)})
+        await store.create(
+            CONTAINER, CUSTOMER, {"customer": CUSTOMER, "id": f"cart-{n}", "createdAt": str(n)}
+        )
     first = await store.query(
         CONTAINER,
         CUSTOMER,
@@ -174,7 +183,15 @@ async def test_field_paths_other_than_plain_dotted_names_are_refused(
         )
 
 
-@pytest.mark.parametrize("body", [{}, {"id": ""}, {"id": 7}, {"id": "a/b"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"customer": CUSTOMER},
+        {"customer": CUSTOMER, "id": ""},
+        {"customer": CUSTOMER, "id": 7},
+        {"customer": CUSTOMER, "id": "a/b"},
+    ],
+)
 async def test_a_document_needs_a_usable_id(
     store: SqliteDocumentStore, body: dict[str, object]
 ) -> None:
@@ -182,10 +199,19 @@ async def test_a_document_needs_a_usable_id(
         await store.create(CONTAINER, CUSTOMER, body)
 
 
+@pytest.mark.parametrize("body", [{"id": "cart-1"}, {"customer": "someone-else", "id": "cart-1"}])
+async def test_a_document_must_carry_its_partition_key(
+    store: SqliteDocumentStore, body: dict[str, object]
+) -> None:
+    with pytest.raises(ValueError, match="partition key"):
+        await store.create(CONTAINER, CUSTOMER, body)
+    assert await store.read(CONTAINER, CUSTOMER, "cart-1") is None
+
+
 async def test_the_schema_indexes_the_outbox_sweep_and_the_partition_queries(
     database_path: Path, store: SqliteDocumentStore
 ) -> None:
-    await store.create(CONTAINER, CUSTOMER, {"id": "cart-1"})
+    await store.create(CONTAINER, CUSTOMER, {"customer": CUSTOMER, "id": "cart-1"})
 
     with closing(sqlite3.connect(database_path)) as connection:
         indexed = {
