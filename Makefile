@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 7071
-TYPED := shared local_host
+TYPED := shared local_host tools
 
 .PHONY: run run-web run-worker test check lint format types pytest test-azure chaos dead-letters clean
 
