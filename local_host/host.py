@@ -89,6 +89,12 @@ class Host:
         settings = load_app_settings(app_dir, options.settings_file, self._environ)
         export_to_environment(settings.values, self._environ)
         bootstrap.configure(dict(settings.values))
+        try:
+            # Built now, not on the first invocation: a missing or malformed app setting stops
+            # the host at start, naming the setting. Connections still open on first use.
+            bootstrap.application()
+        except SettingError as error:
+            raise StartupError(str(error)) from error
         app = discover_function_app(app_dir, settings.values)
         hosted = [function for function in app.functions if options.role.hosts(function)]
         for name in app.disabled:

@@ -10,7 +10,7 @@ import pytest
 
 from shared.adapters.sqlite_queue import SqliteQueue
 from tests.e2e.api_client import ApiClient, AsyncApiClient
-from tests.e2e.conftest import HostFactory, HostProcess, SplitHosts
+from tests.e2e.conftest import HostFactory, HostProcess, HostStartFailed, SplitHosts
 
 PLACED_TIMEOUT_SECONDS = 15.0
 
@@ -214,3 +214,11 @@ async def test_a_hundred_customers_submitting_at_once_get_a_hundred_orders_withi
     print(f"100 orders placed {elapsed:.2f}s after the last submit")
     orders_created = [line for line in local_host.all_output if re.search("Order submitted", line)]
     assert len(orders_created) == 100
+
+
+def test_a_malformed_app_setting_stops_the_host_at_start_naming_it(
+    host_factory: HostFactory,
+) -> None:
+    host = host_factory.create("all", settings={"FaultSendFailureRate": "often"})
+    with pytest.raises(HostStartFailed, match="FaultSendFailureRate"):
+        host.start()
