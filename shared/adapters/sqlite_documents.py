@@ -8,6 +8,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import re
 import sqlite3
 import uuid
@@ -314,8 +315,18 @@ def _decode_token(token: str, fingerprint: str) -> tuple[SortValue, str]:
         not isinstance(position, dict)
         or position.get("q") != fingerprint
         or not isinstance(position.get("id"), str)
-        or not isinstance(position.get("v"), str | int | float | None)
-        or isinstance(position.get("v"), bool)
+        or not _is_sort_value(position.get("v"))
     ):
         raise InvalidContinuationToken("The continuation token was not issued for this query.")
     return position["v"], position["id"]
+
+
+def _is_sort_value(value: object) -> bool:
+    """A value SQLite can bind: the fingerprint is public, so a forged token may hold anything."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, str)

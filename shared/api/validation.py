@@ -111,7 +111,13 @@ def query_int(request: HttpRequestLike, name: str, default: int, low: int, high:
     raw = request.params.get(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+    # The length check first: int() refuses strings of over 4300 digits with a ValueError.
+    if (
+        len(raw) > len(str(high))
+        or not raw.isascii()
+        or not raw.isdigit()
+        or not low <= int(raw) <= high
+    ):
         raise _bad_request(
             f"'{name}' must be a whole number from {low} to {high}.", "invalid-query"
         )

@@ -235,6 +235,8 @@ async def test_listing_carts_pages_newest_first_and_filters_by_ordered() -> None
         {"limit": "101"},
         {"limit": "ten"},
         {"limit": "-1"},
+        {"limit": "9" * 5000},
+        {"limit": "٣"},
         {"ordered": "yes"},
         {"continuationToken": "not-a-token"},
         {"continuationToken": "x" * 5000},

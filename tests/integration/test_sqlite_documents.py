@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.adapters.sqlite_documents import SqliteDocumentStore
+from shared.adapters.sqlite_documents import (
+    SqliteDocumentStore,
+    _encode_token,
+    _query_fingerprint,
+)
 from shared.ports import InvalidContinuationToken, PreconditionFailed, StoredDocument
 
 CONTAINER = "carts"
@@ -230,3 +234,21 @@ async def test_a_closed_store_refuses_to_be_used(store: SqliteDocumentStore) -> 
 
     with pytest.raises(RuntimeError, match="closed"):
         await store.read(CONTAINER, CUSTOMER, "cart-1")
+
+
+@pytest.mark.parametrize("sort_value", [2**64, -(2**63) - 1, float("inf"), True, [1], {"a": 1}])
+async def test_a_forged_token_with_an_unbindable_position_is_refused(
+    store: SqliteDocumentStore, sort_value: object
+) -> None:
+    # The token's query fingerprint is computable by anyone; its position must still be checked.
+    fingerprint = _query_fingerprint(CONTAINER, CUSTOMER, {}, "createdAt")
+    forged = _encode_token(fingerprint, sort_value, "z")  # type: ignore[arg-type]
+    with pytest.raises(InvalidContinuationToken):
+        await store.query(
+            CONTAINER,
+            CUSTOMER,
+            where={},
+            newest_first_by="createdAt",
+            limit=10,
+            continuation_token=forged,
+        )
