@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.domain.model import CamelModel
+from shared.domain.timestamps import UtcDateTime
 from shared.ports import PARTITION_KEY_FIELD, DocumentAlreadyExists, DocumentStore
 from shared.repositories import Versioned, to_document
 
@@ -41,12 +42,12 @@ class PoisonRecord(CamelModel):
     # The body as text when it is UTF-8, for people reading the record; None otherwise.
     body_text: str | None
     delivery_count: int | None
-    enqueued_time_utc: datetime | None
-    recorded_at: datetime
+    enqueued_time_utc: UtcDateTime | None
+    recorded_at: UtcDateTime
     status: Literal["poisoned", "requeued"] = "poisoned"
     requeue_count: int = 0
     requeued_as: str | None = None
-    requeued_at: datetime | None = None
+    requeued_at: UtcDateTime | None = None
 
     @property
     def body(self) -> bytes:

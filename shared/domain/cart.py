@@ -12,6 +12,7 @@ from shared.domain.menu import Product
 from shared.domain.model import CamelModel
 from shared.domain.money import CURRENCY, to_money
 from shared.domain.submit_order import SubmitOrder
+from shared.domain.timestamps import UtcDateTime
 
 MIN_LINE_QUANTITY = 1
 MAX_LINE_QUANTITY = 99
@@ -27,8 +28,8 @@ class OutboxEntry(CamelModel):
     status: Literal["pending", "sent"]
     message_id: str
     correlation_id: str
-    recorded_at: datetime
-    sent_at: datetime | None = None
+    recorded_at: UtcDateTime
+    sent_at: UtcDateTime | None = None
     message: SubmitOrder
 
 
@@ -39,9 +40,9 @@ class ShoppingCart(CamelModel):
     currency: str = CURRENCY
     ordered: bool = False
     order_id: str | None = None
-    created_at: datetime
-    updated_at: datetime
-    submitted_at: datetime | None = None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    submitted_at: UtcDateTime | None = None
     outbox: OutboxEntry | None = None
 
     @computed_field  # type: ignore[prop-decorator]

@@ -7,6 +7,7 @@ from typing import Literal
 from shared.domain.cart_item import CartItem
 from shared.domain.model import CamelModel
 from shared.domain.submit_order import SubmitOrder
+from shared.domain.timestamps import UtcDateTime
 
 
 class Order(CamelModel):
@@ -17,8 +18,8 @@ class Order(CamelModel):
     total: Decimal
     currency: str
     status: Literal["placed"] = "placed"
-    submitted_at: datetime
-    placed_at: datetime
+    submitted_at: UtcDateTime
+    placed_at: UtcDateTime
 
     @classmethod
     def place(cls, message: SubmitOrder, now: datetime) -> "Order":

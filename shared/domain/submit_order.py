@@ -1,6 +1,5 @@
 """The SubmitOrder message: everything the order handler needs, built from the submitted cart."""
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -8,6 +7,7 @@ from pydantic import ConfigDict
 
 from shared.domain.cart_item import CartItem
 from shared.domain.model import CamelModel
+from shared.domain.timestamps import UtcDateTime
 
 MESSAGE_TYPE: Literal["SubmitOrder"] = "SubmitOrder"
 SCHEMA_VERSION: Literal[1] = 1
@@ -25,7 +25,7 @@ class SubmitOrder(CamelModel):
     items: list[CartItem]
     total: Decimal
     currency: str
-    submitted_at: datetime
+    submitted_at: UtcDateTime
 
     @property
     def message_id(self) -> str:

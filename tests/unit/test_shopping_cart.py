@@ -111,3 +111,14 @@ def test_the_submit_order_message_round_trips_as_json() -> None:
     cart.add_item(MENU["meat"], 2, NOW)
     message = cart.submit("corr-1", NOW)
     assert SubmitOrder.model_validate_json(message.model_dump_json(by_alias=True)) == message
+
+
+def test_stored_timestamps_are_fixed_width_so_they_sort_as_strings() -> None:
+    on_the_second = datetime(2026, 11, 28, 12, 0, 5, tzinfo=UTC)
+    half_a_second_later = datetime(2026, 11, 28, 12, 0, 5, 500000, tzinfo=UTC)
+    first = ShoppingCart(id="a", customer="anna", created_at=on_the_second, updated_at=NOW)
+    second = ShoppingCart(id="b", customer="anna", created_at=half_a_second_later, updated_at=NOW)
+    stored = [c.model_dump(mode="json", by_alias=True)["createdAt"] for c in (first, second)]
+    assert stored == ["2026-11-28T12:00:05.000000Z", "2026-11-28T12:00:05.500000Z"]
+    assert sorted(stored) == stored
+    assert ShoppingCart.model_validate(first.model_dump(mode="json", by_alias=True)) == first

@@ -1,0 +1,17 @@
+"""Timestamps: timezone-aware, stored and sent as fixed-width UTC ISO-8601 strings.
+
+Fixed width matters: stores order documents by these strings (newest carts first, oldest
+outbox entries first), and ``...:05Z`` would sort after ``...:05.500000Z``.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, PlainSerializer
+
+
+def utc_iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+UtcDateTime = Annotated[AwareDatetime, PlainSerializer(utc_iso, return_type=str, when_used="json")]
