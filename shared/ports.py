@@ -5,7 +5,7 @@ correlation ids) so that the embedded SQLite adapters and the Azure adapters are
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,13 +44,13 @@ class StoredDocument:
     etag: str
 
 
-def etags_match(stored: str, expected: str) -> bool:
-    """Compare ETags whether or not either side carries HTTP's quotes or weak prefix."""
+def etag_matches_any(stored: str, expected: Collection[str]) -> bool:
+    """Strong comparison of a stored ETag with the opaque tags a client expects.
 
-    def bare(etag: str) -> str:
-        return etag.strip().removeprefix("W/").strip('"')
-
-    return bare(stored) == bare(expected)
+    Cosmos DB keeps its ETags quoted, the SQLite store does not; the quotes are not part of
+    the tag.
+    """
+    return stored.strip('"') in {tag.strip('"') for tag in expected}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Framework-neutral HTTP request and response shapes, JSON and RFC 9457 problem responses."""
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -78,9 +79,18 @@ def etag_header(etag: str) -> str:
     return etag if etag.startswith('"') else f'"{etag}"'
 
 
-def parse_if_match(request: HttpRequestLike) -> str | None:
-    """The ETag the client expects, or None when it sent no precondition (or '*')."""
+_ENTITY_TAG = re.compile(r'\s*(W/)?("[^"]*"|[^",\s]+)\s*(?:,|$)')
+
+
+def parse_if_match(request: HttpRequestLike) -> tuple[str, ...] | None:
+    """The opaque tags If-Match accepts; None when there is no precondition (absent or '*').
+
+    If-Match uses the strong comparison (RFC 9110, 13.1.1): a weak tag never matches, so a
+    header of weak tags only is an empty tuple, a precondition that always fails.
+    """
     value = header(request, "If-Match")
     if value is None or value.strip() in ("", "*"):
         return None
-    return value.strip()
+    return tuple(
+        tag.strip('"') for weak, tag in _ENTITY_TAG.findall(value) if not weak and tag != "*"
+    )

@@ -1,12 +1,12 @@
 """Shopping cart use cases: create, read, list, add and remove items."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from shared.domain.cart import ShoppingCart
 from shared.domain.errors import CartNotFound, StaleVersion, UnknownProduct
 from shared.domain.menu import find_product
-from shared.ports import PreconditionFailed, etags_match
+from shared.ports import PreconditionFailed, etag_matches_any
 from shared.repositories import CartPage, CartRepository, Versioned
 from shared.services.clock import Clock
 
@@ -42,7 +42,12 @@ class CartService:
         )
 
     async def add_item(
-        self, customer: str, cart_id: str, product_id: str, quantity: int, if_match: str | None
+        self,
+        customer: str,
+        cart_id: str,
+        product_id: str,
+        quantity: int,
+        if_match: Collection[str] | None,
     ) -> Versioned[ShoppingCart]:
         product = find_product(product_id)
         if product is None:
@@ -55,7 +60,7 @@ class CartService:
         )
 
     async def remove_item(
-        self, customer: str, cart_id: str, product_id: str, if_match: str | None
+        self, customer: str, cart_id: str, product_id: str, if_match: Collection[str] | None
     ) -> Versioned[ShoppingCart]:
         return await self._update(
             customer, cart_id, if_match, lambda cart: cart.remove_item(product_id, self._clock())
@@ -65,13 +70,13 @@ class CartService:
         self,
         customer: str,
         cart_id: str,
-        if_match: str | None,
+        if_match: Collection[str] | None,
         change: Callable[[ShoppingCart], None],
     ) -> Versioned[ShoppingCart]:
         """Read, change, compare-and-swap; on a lost race start again from a fresh read."""
         for _ in range(MAX_UPDATE_ATTEMPTS):
             current = await self.get_cart(customer, cart_id)
-            if if_match is not None and not etags_match(current.etag, if_match):
+            if if_match is not None and not etag_matches_any(current.etag, if_match):
                 raise StaleVersion("The shopping cart")
             cart = current.value
             change(cart)

@@ -1,11 +1,12 @@
 """Submitting a cart: flag it ordered with its SubmitOrder recorded, then send the message."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
 from shared.domain.errors import CartNotFound, StaleVersion
 from shared.faults import AFTER_CART_WRITE, FaultInjector
-from shared.ports import PreconditionFailed, etags_match
+from shared.ports import PreconditionFailed, etag_matches_any
 from shared.repositories import CartRepository
 from shared.services.carts import MAX_UPDATE_ATTEMPTS, CartBusy
 from shared.services.clock import Clock
@@ -33,7 +34,7 @@ class SubmissionService:
         self._faults = faults
 
     async def submit(
-        self, customer: str, cart_id: str, correlation_id: str, if_match: str | None
+        self, customer: str, cart_id: str, correlation_id: str, if_match: Collection[str] | None
     ) -> SubmissionReceipt:
         """Accept the cart for ordering; idempotent: a repeated submit returns the same order id.
 
@@ -51,7 +52,7 @@ class SubmissionService:
                 if self._outbox.is_due_for_resend(cart):
                     await self._outbox.dispatch(current)
                 return SubmissionReceipt(order_id=cart.order_id, cart_id=cart.id)
-            if if_match is not None and not etags_match(current.etag, if_match):
+            if if_match is not None and not etag_matches_any(current.etag, if_match):
                 raise StaleVersion("The shopping cart")
             message = cart.submit(correlation_id, self._clock())
             try:

@@ -244,3 +244,27 @@ async def test_listing_carts_pages_newest_first_and_filters_by_ordered() -> None
 )
 async def test_a_bad_list_query_is_a_400(params: dict[str, str]) -> None:
     assert_problem(await api.list_carts("anna", **params), 400)
+
+
+@pytest.mark.parametrize(
+    ("if_match", "status"),
+    [
+        ("{current}", 200),
+        ('"other", {current}', 200),
+        ("*", 200),
+        ("W/{current}", 412),
+        ('"other"', 412),
+        ("", 200),
+    ],
+)
+async def test_if_match_uses_the_strong_comparison_over_a_list_of_etags(
+    if_match: str, status: int
+) -> None:
+    cart_id = await new_cart()
+    current = (await api.get_cart("anna", cart_id)).headers["ETag"]
+    body = json.dumps({"productId": "meat", "quantity": 1}).encode()
+    headers = {"If-Match": if_match.format(current=current)}
+    response = await api.add_item_raw("anna", cart_id, body, headers)
+    assert response.status_code == status
+    expected_items = 1 if status == 200 else 0
+    assert len(json_of(await api.get_cart("anna", cart_id))["items"]) == expected_items
