@@ -65,19 +65,19 @@ def json_body(request: HttpRequestLike, model: type[ModelT]) -> ModelT:
             f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
             slug="payload-too-large",
         )
-    content_type = header(request, "Content-Type")
-    if content_type and content_type.split(";")[0].strip().lower() not in (
-        "application/json",
-        "text/json",
-    ):
+    if not _is_utf8_json(header(request, "Content-Type")):
         raise RequestRejected(
             415,
             "Unsupported media type",
-            "Send the body as application/json.",
+            "Send the body as application/json in UTF-8.",
             slug="unsupported-media-type",
         )
     try:
-        payload = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        payload = json.loads(
+            body.decode("utf-8"),
+            parse_constant=_reject_constant,
+            object_pairs_hook=_refuse_duplicate_keys,
+        )
     except UnicodeDecodeError:
         raise _bad_request("The body is not valid UTF-8.", "malformed-body") from None
     except (json.JSONDecodeError, ValueError) as error:
@@ -96,8 +96,27 @@ def json_body(request: HttpRequestLike, model: type[ModelT]) -> ModelT:
         ) from None
 
 
+def _is_utf8_json(content_type: str | None) -> bool:
+    """No Content-Type counts as JSON; a declared one must be JSON, and UTF-8 if it names one."""
+    if not content_type:
+        return True
+    media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
+    charsets = [p.split("=", 1)[1].strip('" ') for p in parameters if p.startswith("charset=")]
+    return media_type in ("application/json", "text/json") and all(
+        charset in ("utf-8", "utf8") for charset in charsets
+    )
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Parsers disagree on which of two equal keys wins; refuse rather than guess.
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"duplicate key {next(k for k in keys if keys.count(k) > 1)!r}")
+    return dict(pairs)
 
 
 def _describe(error: ValidationError) -> list[dict[str, str]]:

@@ -75,6 +75,7 @@ async def test_adding_items_accumulates_and_prices_server_side() -> None:
         (b"\xff\xfe{}", 400),
         (b'{"productId": "meat", "quantity": NaN}', 400),
         (b"[" * 5000 + b"]" * 5000, 400),
+        (b'{"productId": "ruskie", "quantity": 1, "productId": "meat"}', 400),
         (b"[]", 422),
         (b'"meat"', 422),
         (b'{"productId": "meat"}', 422),
@@ -100,12 +101,23 @@ async def test_bad_item_bodies_get_a_4xx_problem_and_change_nothing(
     assert json_of(after)["items"] == []
 
 
-async def test_a_non_json_content_type_is_a_415() -> None:
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/json; charset=latin-1", "application/xml"]
+)
+async def test_a_body_that_is_not_utf8_json_by_its_content_type_is_a_415(
+    content_type: str,
+) -> None:
     cart_id = await new_cart()
-    response = await api.add_item_raw(
-        "anna", cart_id, b"productId=meat", headers={"Content-Type": "text/plain"}
-    )
+    body = b'{"productId": "meat", "quantity": 1}'
+    response = await api.add_item_raw("anna", cart_id, body, {"Content-Type": content_type})
     assert_problem(response, 415)
+
+
+async def test_utf8_json_with_a_charset_parameter_is_accepted() -> None:
+    cart_id = await new_cart()
+    body = b'{"productId": "meat", "quantity": 1}'
+    headers = {"Content-Type": 'application/json; charset="UTF-8"'}
+    assert (await api.add_item_raw("anna", cart_id, body, headers)).status_code == 200
 
 
 async def test_a_line_over_99_is_refused_and_keeps_the_line() -> None:
