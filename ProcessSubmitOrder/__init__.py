@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 async def main(msg: func.ServiceBusMessage) -> None:
     app = application()
     try:
-        await app.submit_order_handler.handle(msg.get_body())
+        await app.submit_order_handler.handle(
+            msg.get_body(), delivery_count=msg.delivery_count or 1
+        )
     except PoisonMessage as poison:
         await app.quarantine.hold(delivered(msg, app.settings.submit_order_queue()), poison)
     except Exception:

@@ -37,6 +37,16 @@ def parse_submit_order(body: bytes) -> SubmitOrder:
         ) from None
 
 
+# On Cosmos DB (session consistency) the worker is another client than the web role that wrote
+# the cart, so its read may briefly miss that write. A missing cart is taken for poison only
+# when it is still missing at this delivery: until then the message is retried.
+UNKNOWN_CART_POISON_AT_DELIVERY = 3
+
+
+class CartNotVisibleYet(Exception):
+    """The message names a cart this read cannot see (yet); transient, so retried."""
+
+
 class SubmitOrderHandler:
     def __init__(
         self,
@@ -50,15 +60,15 @@ class SubmitOrderHandler:
         self._clock = clock
         self._faults = faults
 
-    async def handle(self, body: bytes) -> Order:
+    async def handle(self, body: bytes, *, delivery_count: int) -> Order:
         """Create the order if absent. A redelivered or re-sent message is not an error."""
         message = parse_submit_order(body)
         cart = await self._carts.get(message.customer, message.cart_id)
         if cart is None or not cart.value.ordered or cart.value.order_id != message.order_id:
-            raise PoisonMessage(
-                "UnknownCart",
-                f"No submitted cart '{message.cart_id}' of customer '{message.customer}'.",
-            )
+            missing = f"No submitted cart '{message.cart_id}' of customer '{message.customer}'"
+            if delivery_count < UNKNOWN_CART_POISON_AT_DELIVERY:
+                raise CartNotVisibleYet(f"{missing} (delivery {delivery_count}); retrying.")
+            raise PoisonMessage("UnknownCart", f"{missing} after {delivery_count} deliveries.")
         if self._faults is not None:
             await self._faults.before_order_write()
         order = Order.place(message, self._clock())

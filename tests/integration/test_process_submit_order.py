@@ -2,7 +2,9 @@
 
 import json
 import logging
+import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import azure.functions as func
 import pytest
@@ -12,8 +14,13 @@ import ProcessSubmitOrder
 from local_host.service_bus_message import to_function_message
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
+from shared.domain.submit_order import SubmitOrder
 from shared.poison_store import PoisonStore
-from shared.services.order_handler import PoisonMessage
+from shared.services.order_handler import (
+    UNKNOWN_CART_POISON_AT_DELIVERY,
+    CartNotVisibleYet,
+    PoisonMessage,
+)
 from tests.integration import function_calls as api
 from tests.integration.function_calls import json_of
 
@@ -81,13 +88,13 @@ async def test_a_redelivered_message_makes_no_second_order() -> None:
     assert json_of(await api.get_order("anna", cart_id)) == first
 
 
-def service_bus_message(body: bytes) -> func.ServiceBusMessage:
+def service_bus_message(body: bytes, delivery_count: int = 1) -> func.ServiceBusMessage:
     return servicebus.ServiceBusMessage(
         body=body,
         message_id="poison-1",
         application_properties={},
         user_properties={},
-        delivery_count=1,
+        delivery_count=delivery_count,
         enqueued_time_utc=datetime.now(UTC),
     )
 
@@ -118,10 +125,28 @@ async def test_a_message_that_can_never_succeed_goes_to_the_poison_store(
     body: bytes, reason: str
 ) -> None:
     # Returning normally completes the message: a poison message is not retried.
-    await ProcessSubmitOrder.main(service_bus_message(body))
+    delivery = UNKNOWN_CART_POISON_AT_DELIVERY if reason == "UnknownCart" else 1
+    await ProcessSubmitOrder.main(service_bus_message(body, delivery))
     record = await PoisonStore(bootstrap.application().store).get("submit-order", "poison-1")
     assert record is not None
     assert record.value.reason == reason
     assert record.value.body == body
     with pytest.raises(PoisonMessage):
-        await bootstrap.application().submit_order_handler.handle(body)
+        await bootstrap.application().submit_order_handler.handle(body, delivery_count=delivery)
+
+
+async def test_a_cart_the_worker_cannot_see_yet_is_retried_before_it_counts_as_poison() -> None:
+    body = SubmitOrder(
+        order_id=str(uuid.uuid4()),
+        cart_id=str(uuid.uuid4()),
+        customer="anna",
+        items=[],
+        total=Decimal("0.00"),
+        currency="PLN",
+        submitted_at=datetime.now(UTC),
+    ).model_dump_json(by_alias=True)
+    for delivery in range(1, UNKNOWN_CART_POISON_AT_DELIVERY):
+        with pytest.raises(CartNotVisibleYet):
+            await ProcessSubmitOrder.main(service_bus_message(body.encode(), delivery))
+    store = PoisonStore(bootstrap.application().store)
+    assert await store.get("submit-order", "poison-1") is None
