@@ -6,7 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 7071
-TYPED := shared local_host tools
+# The function folders are type-checked with the code they call.
+FUNCTION_FOLDERS := $(patsubst %/function.json,%,$(wildcard */function.json))
+TYPED := shared local_host tools $(FUNCTION_FOLDERS)
 
 .PHONY: run run-web run-worker test check lint format types pytest test-azure chaos dead-letters clean
 

@@ -393,3 +393,12 @@ def string_arguments(
         if keyword.arg and isinstance(value, ast.Constant) and isinstance(value.value, str):
             passed[keyword.arg] = value.value
     return passed
+
+
+def test_the_api_builds_locations_under_the_route_prefix_of_host_json() -> None:
+    # Location headers are built from ROUTE_PREFIX; it must follow host.json if that changes.
+    from shared.api.http import ROUTE_PREFIX
+
+    host = strict_json(ROOT / "host.json")
+    route_prefix = host.get("extensions", {}).get("http", {}).get("routePrefix", "api")
+    assert f"/{route_prefix}" == ROUTE_PREFIX
