@@ -5,13 +5,16 @@ Each request becomes a real ``azure.functions.HttpRequest`` and the function's
 worker do it. Errors that happen before or around the function are RFC 9457 problem details.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
 import azure.functions as func
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.http_exceptions import ContentEncodingError
 from multidict import CIMultiDict
+from yarl import URL
 
 from local_host.bindings import HttpTrigger
 from local_host.function_app import LoadedFunction
@@ -25,6 +28,18 @@ MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024
 
 # Framing is the server's job; a function's own value for these would corrupt the response.
 _HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
+
+# A Host header as RFC 9112 (section 3.2) and RFC 3986 (section 3.2.2) define it: a bracketed
+# IPv6 literal, or a name / IPv4 address of unreserved, sub-delim and percent-encoded
+# characters; then an optional port of digits. Kestrel, in front of the Functions host,
+# refuses a Host header that does not have this shape.
+_HOST_HEADER = re.compile(
+    r"(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)(?::[0-9]+)?"
+)
+
+# The content codings aiohttp's parser decodes by itself (one coding, any letter case); a
+# request with any other Content-Encoding reaches the function as sent.
+_DECODED_CODINGS = frozenset({"gzip", "deflate", "br", "zstd"})
 
 log = host_logger("http")
 
@@ -53,13 +68,60 @@ def build_router(functions: Sequence[LoadedFunction], route_prefix: str) -> Rout
     return Router(routes)
 
 
+class BadHostHeader(ValueError):
+    """The request's Host header is not a valid host and optional port."""
+
+
+def request_url(request: web.Request) -> str:
+    """The absolute URL the client asked for, from its Host header, as the Functions host has it.
+
+    aiohttp's ``request.url`` raises on a Host header yarl cannot parse, which would be a 500
+    for a client's mistake. Kestrel, in front of the real host, refuses such a request with
+    400 Bad Request before any routing, as RFC 9112 section 3.2 requires of a server for an
+    invalid Host header; so does this host (BadHostHeader). aiohttp's parser has already
+    answered 400 to an HTTP/1.1 request with no Host header or with two. Without one (HTTP/1.0)
+    or with an empty one, the request went to the listening address.
+    """
+    authority = request.headers.get(hdrs.HOST) or _listening_authority(request)
+    invalid = f"The Host header is not a valid host[:port] ({authority!a})."
+    if _HOST_HEADER.fullmatch(authority) is None:
+        raise BadHostHeader(invalid)
+    try:
+        # yarl also checks what the pattern does not: the port's range, the IP literal.
+        return str(URL.build(scheme=request.scheme, authority=authority).join(request.rel_url))
+    except ValueError:
+        raise BadHostHeader(invalid) from None
+
+
+def _listening_authority(request: web.Request) -> str:
+    transport = request.transport
+    sockname = transport.get_extra_info("sockname") if transport is not None else None
+    if not isinstance(sockname, tuple) or len(sockname) < 2:
+        return "localhost"
+    address, port = str(sockname[0]), int(sockname[1])
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def function_headers(request: web.Request) -> dict[str, str]:
+    """The request headers for the function, one value per (lower-case) name."""
+    headers = _joined(request.headers.items(), fold_case=True)
+    coding = request.headers.get(hdrs.CONTENT_ENCODING, "")
+    if coding.isascii() and coding.lower() in _DECODED_CODINGS:
+        # aiohttp has decoded the body, so these headers describe bytes the function never
+        # sees. ASP.NET's request decompression drops Content-Encoding the same way, so that
+        # nothing decodes the body twice; Content-Length counted the compressed bytes.
+        headers.pop("content-encoding", None)
+        headers.pop("content-length", None)
+    return headers
+
+
 def to_function_request(
-    request: web.Request, body: bytes, route_params: Mapping[str, str]
+    request: web.Request, url: str, body: bytes, route_params: Mapping[str, str]
 ) -> func.HttpRequest:
     return func.HttpRequest(
         request.method,
-        str(request.url),
-        headers=_joined(request.headers.items(), fold_case=True),
+        url,
+        headers=function_headers(request),
         params=_joined(request.query.items(), separator=","),
         route_params=dict(route_params),
         body=body,
@@ -127,6 +189,10 @@ class HttpServer:
         await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            url = request_url(request)
+        except BadHostHeader as bad_host:
+            return _bad_request(str(bad_host), request)
         path = request.rel_url.raw_path
         resolved = self._router.resolve(path, request.method)
         if resolved is None:
@@ -154,11 +220,19 @@ class HttpServer:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return too_large
+        except web.RequestPayloadError as unreadable:
+            # aiohttp decodes gzip and deflate bodies while reading them, and reports bytes that
+            # do not decode (or broken chunked framing) here: the client's error, not the host's.
+            # The rest of the body is unreadable too. Marked as read, aiohttp does not try to
+            # drain it after the response, which would raise again and log an "Unhandled
+            # exception"; the 400 closes the connection instead.
+            request.content.feed_eof()
+            return _bad_request(_unreadable_body_detail(request, unreadable), request)
 
         function = resolved.target
         trigger = function.definition.trigger
         assert isinstance(trigger, HttpTrigger)
-        function_request = to_function_request(request, body, resolved.route_params)
+        function_request = to_function_request(request, url, body, resolved.route_params)
         try:
             result = await invoke(function, {trigger.binding_name: function_request}, HTTP_REASON)
         except Exception:
@@ -195,6 +269,21 @@ class HttpServer:
             "The function failed while handling the request; the host log has the details.",
             instance=request.rel_url.path,
         )
+
+
+def _bad_request(detail: str, request: web.Request) -> web.Response:
+    response = problem_response(HTTPStatus.BAD_REQUEST, detail, instance=request.rel_url.path)
+    # Like Kestrel after a bad request: where this request's bytes end is no longer certain,
+    # so nothing more is read from the connection.
+    response.force_close()
+    return response
+
+
+def _unreadable_body_detail(request: web.Request, error: web.RequestPayloadError) -> str:
+    if isinstance(error.__cause__, ContentEncodingError):
+        coding = request.headers.get(hdrs.CONTENT_ENCODING, "")
+        return f"The request body is not valid {coding!a} data, as its Content-Encoding says."
+    return "The request body is malformed and could not be read."
 
 
 def _joined(items: Any, separator: str = ", ", *, fold_case: bool = False) -> dict[str, str]:

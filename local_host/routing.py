@@ -1,6 +1,6 @@
 """HTTP route templates in the ASP.NET Core syntax the Functions host uses, and a router.
 
-Supported: literal segments (matched case-insensitively, as ASP.NET does), ``{name}``,
+Supported: literal segments (matched ignoring ASCII case, see ``_segment_pattern``), ``{name}``,
 ``{name:constraint...}``, optional ``{name?}``, defaults ``{name=value}``, catch-all
 ``{*name}`` and segments mixing literals and parameters (``{file}.{ext}``). Values are matched
 segment by segment after URL-decoding each segment, so an encoded ``%2F`` stays inside its
@@ -295,7 +295,14 @@ def _segment_pattern(parts: Sequence[str | Parameter]) -> re.Pattern[str]:
         f"(?P<p{position}>.+)" if isinstance(part, Parameter) else re.escape(part)
         for position, part in enumerate(parts)
     ]
-    return re.compile("".join(pieces), re.IGNORECASE | re.DOTALL)
+    # ASP.NET compares literals with OrdinalIgnoreCase, which never pairs a non-ASCII character
+    # with an ASCII one. Unicode-aware IGNORECASE would: the long s (U+017F) would match "s", the
+    # Kelvin sign (U+212A) "k", the dotted capital I (U+0130) "i", so "carts" would also answer
+    # "cart%C5%BF". re.ASCII limits case folding to A-Z/a-z; parameters are "." with DOTALL,
+    # which still takes any character. The price: a non-ASCII letter in a literal matches only
+    # itself, where ASP.NET would also pair "é" with "É"; such literals are rare in routes, and
+    # a 404 is the safe way to differ.
+    return re.compile("".join(pieces), re.ASCII | re.IGNORECASE | re.DOTALL)
 
 
 def _check_structure(segments: Sequence[Segment], template: str) -> None:

@@ -1,12 +1,15 @@
 """The local host itself, as a subprocess: listing, routing errors, roles, triggers, shutdown."""
 
 import asyncio
+import gzip
 import json
 import signal
 import socket
 import textwrap
 import time
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -77,6 +80,40 @@ def order_placed(client: ApiClient, customer: str, order_id: str) -> bool:
     return response.status_code == 200 and response.json().get("status") == "placed"
 
 
+@dataclass
+class RawResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def problem(self, status: int) -> dict[str, Any]:
+        """The RFC 9457 problem details of this response, checked to carry ``status``."""
+        assert self.status == status, self
+        assert self.headers["content-type"].startswith(PROBLEM_JSON), self
+        problem: dict[str, Any] = json.loads(self.body)
+        assert problem["status"] == status
+        assert {"type", "title", "detail"} <= problem.keys()
+        return problem
+
+
+def raw_request(host: HostProcess, request: bytes) -> RawResponse:
+    """Send bytes no well-behaved client would, and read the answer until the server closes."""
+    assert host.base_url is not None
+    port = int(host.base_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return RawResponse(status=int(status_line.split()[1]), headers=headers, body=body)
+
+
 # --- the repository's app --------------------------------------------------------------------
 
 
@@ -100,6 +137,70 @@ def test_a_known_route_with_another_method_is_a_405_problem_with_allow(api: ApiC
     response = api.delete("/products")
     assert_problem(response, 405)
     assert response.headers["allow"] == "GET"
+
+
+@pytest.mark.parametrize(
+    "host_header",
+    [b"127.0.0.1:abc", b"x:-1", b"exa mple:99999", b"\xff\xfe", b"example:99999", b"[::1"],
+)
+def test_a_malformed_host_header_is_a_400_problem(
+    local_host: HostProcess, host_header: bytes
+) -> None:
+    response = raw_request(
+        local_host,
+        b"GET /api/products HTTP/1.1\r\nHost: " + host_header + b"\r\nConnection: close\r\n\r\n",
+    )
+    problem = response.problem(400)
+    assert problem["title"] == "Bad Request"
+    assert "Host" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /api/products HTTP/1.1\r\n",
+        b"GET /api/products HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\n",
+    ],
+    ids=["missing", "repeated"],
+)
+def test_an_http_1_1_request_without_exactly_one_host_header_is_a_400(
+    local_host: HostProcess, head: bytes
+) -> None:
+    # aiohttp's parser answers these itself, in plain text, before the host sees the request.
+    assert raw_request(local_host, head + b"Connection: close\r\n\r\n").status == 400
+
+
+def test_literal_route_segments_fold_ascii_case_only(api: ApiClient) -> None:
+    assert api.post("/customers/e2e-zoe/CARTS").status_code == 201
+    # U+017F (long s) upper-cases to "S" in Unicode, but never matches an ASCII letter here.
+    assert_problem(api.post("/customers/e2e-zoe/cart%C5%BF"), 404)
+    assert len(api.get("/customers/e2e-zoe/carts").json()["carts"]) == 1
+
+
+def test_a_compressed_body_is_decoded_and_one_that_does_not_decode_is_a_400_problem(
+    local_host: HostProcess, api: ApiClient
+) -> None:
+    cart_id = api.post("/customers/e2e-ida/carts").json()["id"]
+    items = f"/customers/e2e-ida/carts/{cart_id}/items"
+    line = json.dumps({"productId": "ruskie", "quantity": 2}).encode()
+    compressed = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+
+    added = api.post(items, content=gzip.compress(line), headers=compressed)
+    assert added.status_code in (200, 201), added.text
+
+    for coding, body in [("gzip", b"this is not gzip"), ("deflate", b"nor is this deflate")]:
+        response = api.post(items, content=body, headers={**compressed, "Content-Encoding": coding})
+        problem = assert_problem(response, 400)
+        assert coding in problem["detail"]
+    deflated = api.post(
+        items, content=zlib.compress(line), headers={**compressed, "Content-Encoding": "deflate"}
+    )
+    assert deflated.status_code in (200, 201), deflated.text
+    (cart_line,) = api.get(f"/customers/e2e-ida/carts/{cart_id}").json()["items"]
+    assert cart_line["quantity"] == 4
+    # The host logs the requests in order: by this last one, any error of the others is out.
+    local_host.wait_for_output(r"Executed 'Functions\.GetShoppingCart' ")
+    assert not any("Unhandled exception" in line for line in local_host.output)
 
 
 def test_requests_reach_the_functions_and_log_their_invocations(
@@ -217,6 +318,9 @@ THROWAWAY_FUNCTIONS: dict[str, tuple[dict[str, Any], str]] = {
                 "route": dict(req.route_params),
                 "params": dict(req.params),
                 "header": req.headers.get("x-test"),
+                "url": req.url,
+                "content_encoding": req.headers.get("content-encoding"),
+                "content_length": req.headers.get("content-length"),
                 "body": req.get_body().decode(),
                 "thread": threading.current_thread().name,
             }
@@ -365,6 +469,38 @@ def test_requests_become_real_function_requests(throwaway_host: HostProcess) -> 
         assert echoed["body"] == "hello"
         assert echoed["thread"] != "MainThread"
         assert client.get("/echo/a/not-a-number").status_code == 404
+
+
+def test_the_function_sees_the_url_of_the_host_header_or_else_of_the_listening_address(
+    throwaway_host: HostProcess,
+) -> None:
+    assert throwaway_host.base_url is not None
+    with_host = raw_request(
+        throwaway_host,
+        b"GET /api/echo/J%C3%B3zef?q=1 HTTP/1.1\r\nHost: Shop.Example:8080\r\n"
+        b"Connection: close\r\n\r\n",
+    )
+    assert with_host.status == 200
+    assert json.loads(with_host.body)["url"] == "http://shop.example:8080/api/echo/J%C3%B3zef?q=1"
+    # HTTP/1.0 does not require a Host header; the request went to the listening address.
+    without_host = raw_request(throwaway_host, b"GET /api/echo/anna HTTP/1.0\r\n\r\n")
+    assert without_host.status == 200
+    assert json.loads(without_host.body)["url"] == f"{throwaway_host.base_url}/api/echo/anna"
+
+
+def test_the_function_gets_a_decoded_body_without_the_content_encoding(
+    throwaway_host: HostProcess,
+) -> None:
+    with throwaway_host.client() as client:
+        response = client.post(
+            "/echo/anna", content=gzip.compress(b"hello"), headers={"Content-Encoding": "gzip"}
+        )
+    assert response.status_code == 200
+    echoed = response.json()
+    assert echoed["body"] == "hello"
+    # The bytes are no longer gzip, nor as long as the request said.
+    assert echoed["content_encoding"] is None
+    assert echoed["content_length"] is None
 
 
 def test_a_failing_function_is_a_500_problem_without_its_internals(

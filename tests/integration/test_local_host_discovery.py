@@ -417,6 +417,16 @@ def test_route_parameters_match_whole_segments() -> None:
 @pytest.mark.parametrize(
     ("template", "path", "expected"),
     [
+        ("api/customers/{customer}/carts", "api/customers/anna/CARTS", {"customer": "anna"}),
+        # Unicode case rules would pair these with ASCII letters: U+017F (long s) upper-cases
+        # to "S", U+212A (Kelvin sign) lower-cases to "k", U+0130 (dotted I) to "i".
+        ("api/customers/{customer}/carts", "api/customers/anna/cart\u017f", None),
+        ("api/customers/{customer}/carts", "api/customers/anna/CART\u017f", None),
+        ("kelvin/{id}", "\u212aelvin/1", None),
+        ("links/{id}", "L\u0130NKS/1", None),
+        ("files/{name}.pdf", "files/\u017c\u00f3\u0142w.PDF", {"name": "\u017c\u00f3\u0142w"}),
+        ("files/{name}.pdf", "files/\u017c\u00f3\u0142w.pdf\u017f", None),
+        ("carts/{id}", "carts/\u017f", {"id": "\u017f"}),
         ("items/{id:int}", "items/42", {"id": "42"}),
         ("items/{id:int}", "items/x", None),
         ("items/{id:int}", "items/99999999999", None),
@@ -465,6 +475,14 @@ def test_the_router_decodes_each_segment_after_splitting() -> None:
     routes = router(("api/customers/{customer}", frozenset({"GET"}), "customer"))
     resolved = routes.resolve("/api/customers/J%C3%B3zef%20K%2FW/", "get")
     assert resolved == RouteMatch(target="customer", route_params={"customer": "Józef K/W"})
+
+
+def test_an_encoded_long_s_does_not_reach_the_carts_route() -> None:
+    routes = router(("api/customers/{customer}/carts", frozenset({"POST"}), "create cart"))
+    assert routes.resolve("/api/customers/anna/cart%C5%BF", "POST") is None
+    assert routes.resolve("/api/customers/anna/CARTS", "POST") == RouteMatch(
+        "create cart", {"customer": "anna"}
+    )
 
 
 def test_literal_segments_win_over_parameters_whatever_the_order() -> None:
