@@ -1,8 +1,8 @@
 """``python -m tests.chaos [--orders N] [--modes a,b] ...``: run the chaos proof, print counts.
 
-Exit status 0 when every mode lost, duplicated and invented nothing and the poison store and
-dead-letter queue hold exactly the injected poison messages; 1 otherwise (the work
-directories of failed modes are kept for their logs).
+Exit status 0 when every mode lost, duplicated and invented nothing, no request was answered
+with a 5xx, and the poison store and dead-letter queue hold exactly the injected poison
+messages; 1 otherwise (the work directories of failed modes are kept for their logs).
 """
 
 import argparse
@@ -16,9 +16,10 @@ from tests.chaos.harness import MODES, ChaosRun, RunOptions, RunResult
 from tests.chaos.report import format_table, problems
 
 LEGEND = (
-    "accepted = 202s/submits sent; placed = orders in the store; poison = injected, stored = "
-    "in the poison store;\nsendfail/hfail/delay/crash/kill = faults that fired; restarts = web "
-    "(w) and worker (k) restarts;\nredeliv = deliveries that found the order already placed."
+    "accepted = 202s/submits sent; placed = orders in the store; 5xx = server error answers "
+    "(any fails the run);\npoison = injected, stored = in the poison store; "
+    "sendfail/hfail/delay/crash/kill = faults that fired;\nrestarts = web (w) and worker (k) "
+    "restarts; redeliv = deliveries that found the order already placed."
 )
 
 

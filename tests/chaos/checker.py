@@ -17,6 +17,10 @@ from tests.chaos.client import ClientLedger
 
 QUEUE = "submit-order"
 _PLACED = re.compile(r"Order submitted (\S+)")
+# A log record starts with the host's timestamp; traceback lines follow it without one.
+_RECORD_START = re.compile(r"^\[\d{4}-\d\d-\d\dT", re.MULTILINE)
+_HANDLER_FAILED = re.compile(r"SubmitOrder \S+ failed \(delivery")
+_INJECTED_HANDLER_FAILURE = "InjectedFault: Injected handler failure"
 
 
 @contextmanager
@@ -79,12 +83,31 @@ def read_logs(logs: Path) -> LogCounts:
     return LogCounts(
         placements=placements,
         send_failures=both.count("failed; it stays pending in the outbox"),
-        handler_failures=len(re.findall(r"SubmitOrder \S+ failed \(delivery", worker)),
+        handler_failures=injected_handler_failures(worker),
         delays=worker.count("Injected handler delay"),
         crashes=both.count("Injected crash at"),
         duplicates_ignored=worker.count("duplicate SubmitOrder ignored"),
         locks_lost=worker.count("its lock was lost"),
     )
+
+
+def injected_handler_failures(worker_log: str) -> int:
+    """Handler runs that failed because a fault was injected.
+
+    Not every failed run: an unknown cart is retried twice before it counts as poison, and
+    those retries are no injected fault.
+    """
+    return sum(
+        1
+        for record in log_records(worker_log)
+        if _HANDLER_FAILED.search(record.partition("\n")[0]) and _INJECTED_HANDLER_FAILURE in record
+    )
+
+
+def log_records(text: str) -> list[str]:
+    """The log split into records: a timestamped line with the traceback lines under it."""
+    starts = [match.start() for match in _RECORD_START.finditer(text)]
+    return [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)], strict=True)]
 
 
 @dataclass(frozen=True)
@@ -95,6 +118,7 @@ class Verdict:
     lost: int
     duplicated: int
     unexpected: int
+    server_errors: int  # 5xx answers the shoppers got; no injected fault causes one
     poison_injected: int
     poison_stored: int
     dead_lettered: int
@@ -108,6 +132,7 @@ class Verdict:
             self.lost == 0
             and self.duplicated == 0
             and self.unexpected == 0
+            and self.server_errors == 0
             and not self.stray_dead_letters
             and not self.missing_poison
             and self.accepted == self.attempted
@@ -145,6 +170,7 @@ def judge(data_dir: Path, ledger: ClientLedger, logs: LogCounts, injected: set[s
         lost=len(ledger.accepted - placed),
         duplicated=len(duplicated),
         unexpected=len(placed - ledger.submit_attempted),
+        server_errors=len(ledger.server_errors),
         poison_injected=len(injected),
         poison_stored=len(poison),
         dead_lettered=len(dead),

@@ -3,6 +3,11 @@
 A request whose connection failed (the web process crashed or is restarting) is sent again,
 within a time bound. A repeated submit is safe: it returns the same order. A repeated
 create or add may leave an extra empty cart or a larger quantity, which is harmless here.
+
+A 5xx answer is not retried: no injected fault makes the web answer one (an injected crash
+ends the process, which the client sees as a failed connection; an injected send failure
+still answers 202). So a 5xx is a bug. It is recorded, ends that shopper's order and fails
+the run.
 """
 
 import asyncio
@@ -19,8 +24,32 @@ REQUEST_TIMEOUT_SECONDS = 10.0
 RETRY_PAUSE_SECONDS = 0.1
 
 
+BODY_EXCERPT_CHARACTERS = 300
+
+
 class GaveUp(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class ServerError:
+    """A 5xx answer, with what is needed to find it in the web's log."""
+
+    method: str
+    path: str
+    status: int
+    body: str  # the first BODY_EXCERPT_CHARACTERS characters
+    at: str  # UTC, as the host logs it: 2026-11-28T12:00:00.123Z
+    base_url: str  # tells the web incarnation apart (each listens on a new port)
+
+    def __str__(self) -> str:
+        return f"{self.at} {self.method} {self.path} ({self.base_url}) {self.status}: {self.body}"
+
+
+class ServerErrorAnswered(Exception):
+    def __init__(self, error: ServerError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 @dataclass
@@ -31,6 +60,7 @@ class ClientLedger:
     accepted: set[str] = field(default_factory=set)
     gave_up: int = 0
     retried_requests: int = 0
+    server_errors: list[ServerError] = field(default_factory=list)
 
 
 class Shopper:
@@ -66,6 +96,8 @@ class Shopper:
                 self._ledger.accepted.add(cart_id)
         except GaveUp:
             self._ledger.gave_up += 1
+        except ServerErrorAnswered:
+            pass  # recorded in the ledger; the run fails
 
     async def _request(self, method: str, path: str, *, expect: int, **kw: Any) -> httpx.Response:
         deadline = time.monotonic() + self._give_up_after
@@ -85,8 +117,23 @@ class Shopper:
             if response.status_code == expect:
                 return response
             if response.status_code >= 500:
-                continue
+                error = ServerError(
+                    method=method,
+                    path=path,
+                    status=response.status_code,
+                    body=response.text[:BODY_EXCERPT_CHARACTERS],
+                    at=utc_now(),
+                    base_url=base,
+                )
+                self._ledger.server_errors.append(error)
+                raise ServerErrorAnswered(error)
             raise AssertionError(
                 f"{method} {path} answered {response.status_code}: {response.text[:500]}"
             )
         raise GaveUp(f"{method} {path}: no answer within {self._give_up_after}s")
+
+
+def utc_now() -> str:
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+    return f"{stamp}.{int(now % 1 * 1000):03d}Z"

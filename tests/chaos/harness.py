@@ -22,7 +22,7 @@ import httpx
 from shared.adapters.sqlite_queue import SqliteQueue
 from shared.ports import OutgoingMessage
 from tests.chaos.checker import QUEUE, LogCounts, Verdict, backlog, judge, read_logs
-from tests.chaos.client import ClientLedger, Shopper
+from tests.chaos.client import ClientLedger, ServerError, Shopper
 from tests.chaos.processes import HostProcess, overlay_app_dir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,6 +99,7 @@ class RunResult:
     kills: int
     gave_up: int
     client_errors: list[str]
+    server_errors: list[ServerError]
     seconds: float
     workdir: Path
 
@@ -198,6 +199,7 @@ class ChaosRun:
             kills=self.kills,
             gave_up=self.ledger.gave_up,
             client_errors=self.client_errors,
+            server_errors=self.ledger.server_errors,
             seconds=time.monotonic() - started,
             workdir=self.workdir,
         )

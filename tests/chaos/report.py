@@ -11,6 +11,7 @@ COLUMNS = (
     ("lost", 4),
     ("dup", 3),
     ("unexp", 5),
+    ("5xx", 3),
     ("poison", 6),
     ("stored", 6),
     ("dlq", 3),
@@ -35,6 +36,7 @@ def row(result: RunResult) -> list[str]:
         str(v.lost),
         str(v.duplicated),
         str(v.unexpected),
+        str(v.server_errors),
         str(v.poison_injected),
         str(v.poison_stored),
         str(v.dead_lettered),
@@ -68,6 +70,9 @@ def problems(result: RunResult) -> list[str]:
         found.append(f"{v.duplicated} order(s) placed more than once")
     if v.unexpected:
         found.append(f"{v.unexpected} order(s) for carts nobody submitted")
+    if v.server_errors:
+        found.append(f"{v.server_errors} request(s) answered 5xx (a bug: no fault causes one)")
+        found.extend(f"5xx: {error}" for error in result.server_errors[:10])
     if v.accepted != v.attempted:
         found.append(f"{v.attempted - v.accepted} submit(s) never acknowledged with 202")
     if v.stray_dead_letters:

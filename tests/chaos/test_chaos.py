@@ -1,6 +1,7 @@
 """A small chaos run: web and worker processes crash, are killed and restart while 40 shoppers
-order; no accepted order is lost, none is placed twice, and only the injected poison messages
-end up in the poison store. ``make chaos`` runs every mode with 500 orders.
+order; no accepted order is lost, none is placed twice, no request is answered 5xx, and only
+the injected poison messages end up in the poison store. ``make chaos`` runs every mode with
+500 orders.
 """
 
 import dataclasses
@@ -40,6 +41,7 @@ async def test_no_accepted_order_is_lost_or_placed_twice(
     assert verdict.accepted == verdict.attempted == SMALL.orders
     assert verdict.placed == SMALL.orders
     assert (verdict.lost, verdict.duplicated, verdict.unexpected) == (0, 0, 0)
+    assert verdict.server_errors == 0, result.server_errors
     assert verdict.poison_stored == verdict.poison_injected == SMALL.poison
     assert verdict.dead_lettered == 0
     # A run in which no fault fired would prove nothing.
