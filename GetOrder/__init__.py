@@ -3,8 +3,10 @@
 import azure.functions as func
 
 from shared.api.orders import get_order
+from shared.telemetry.function_edge import traced_http
 
 
+@traced_http
 async def main(req: func.HttpRequest) -> func.HttpResponse:
     response = await get_order(req)
     return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

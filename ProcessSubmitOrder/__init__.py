@@ -13,10 +13,12 @@ import azure.functions as func
 from shared.bootstrap import application
 from shared.services.order_handler import PoisonMessage
 from shared.services.quarantine import DeliveredMessage
+from shared.telemetry.function_edge import traced_queue
 
 log = logging.getLogger(__name__)
 
 
+@traced_queue
 async def main(msg: func.ServiceBusMessage) -> None:
     app = application()
     try:

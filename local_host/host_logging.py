@@ -19,11 +19,22 @@ class HostFormatter(logging.Formatter):
         return f"{stamp}.{int(record.msecs):03d}Z"
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (overrides logging's name)
-        text = super().formatMessage(record)
-        if record.levelno >= logging.WARNING:
-            stamp, _, message = text.partition("] ")
-            return f"{stamp}] {record.levelname}: {message}"
-        return text
+        stamp, _, message = super().formatMessage(record).partition("] ")
+        level = f"{record.levelname}: " if record.levelno >= logging.WARNING else ""
+        return f"{stamp}] {trace_tag()}{level}{message}"
+
+
+def trace_tag() -> str:
+    """``[TraceId=<32 hex>] `` inside a traced invocation (telemetry on), else nothing.
+
+    Formatting runs in the logging call, so the current span is the caller's. OpenTelemetry is
+    imported only when telemetry is on; until then no span can exist and nothing is looked up.
+    """
+    trace = sys.modules.get("opentelemetry.trace")
+    if trace is None:
+        return ""
+    context = trace.get_current_span().get_span_context()
+    return f"[TraceId={context.trace_id:032x}] " if context.is_valid else ""
 
 
 def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -> None:

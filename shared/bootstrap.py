@@ -4,9 +4,11 @@ Built lazily on first use and reused for the life of the worker process, so SDK 
 SQLite connections are created once - never at import time.
 """
 
+import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from shared.faults import FaultySender, build_fault_injector
 from shared.poison_store import PoisonStore
@@ -21,6 +23,12 @@ from shared.services.outbox_sweep import OutboxSweep
 from shared.services.quarantine import Quarantine
 from shared.services.submission import SubmissionService
 from shared.settings import Settings
+from shared.telemetry.setup import start_telemetry
+
+if TYPE_CHECKING:
+    from shared.telemetry.telemetry import Telemetry
+
+TelemetryStarter = Callable[[Settings], "Telemetry | None"]
 
 
 @dataclass(frozen=True)
@@ -35,23 +43,33 @@ class Application:
     orders: OrderQueries
     submit_order_handler: SubmitOrderHandler
     quarantine: Quarantine
+    # None when telemetry is off: then nothing observes the services at all.
+    telemetry: "Telemetry | None" = None
 
     async def close(self) -> None:
         await self.sender.close()
         await self.store.close()
+        if self.telemetry is not None:
+            # Exporting what is buffered may block (network): not on the event loop.
+            await asyncio.to_thread(self.telemetry.shutdown)
 
 
 _settings_source: Mapping[str, str] = os.environ
+_telemetry_starter: TelemetryStarter = start_telemetry
 _application: Application | None = None
 
 
-def configure(settings: Mapping[str, str]) -> None:
+def configure(
+    settings: Mapping[str, str], telemetry_starter: TelemetryStarter = start_telemetry
+) -> None:
     """Read settings from this mapping from now on (tests, the local host).
 
-    Call shutdown() first if an application was already built from the old settings.
+    ``telemetry_starter`` lets tests export to memory. Call shutdown() first if an
+    application was already built from the old settings.
     """
-    global _settings_source, _application
+    global _settings_source, _telemetry_starter, _application
     _settings_source = settings
+    _telemetry_starter = telemetry_starter
     _application = None
 
 
@@ -59,7 +77,8 @@ def application() -> Application:
     """The process-wide application, built on first use."""
     global _application
     if _application is None:
-        _application = build_application(Settings(_settings_source))
+        settings = Settings(_settings_source)
+        _application = build_application(settings, telemetry=_telemetry_starter(settings))
     return _application
 
 
@@ -71,7 +90,9 @@ async def shutdown() -> None:
         await app.close()
 
 
-def build_application(settings: Settings, clock: Clock = utc_now) -> Application:
+def build_application(
+    settings: Settings, clock: Clock = utc_now, telemetry: "Telemetry | None" = None
+) -> Application:
     # Off unless a Fault* setting is set: then None, and no fault code runs at all.
     faults = build_fault_injector(settings)
     store = build_document_store(settings)
@@ -79,21 +100,38 @@ def build_application(settings: Settings, clock: Clock = utc_now) -> Application
     if faults is not None and faults.settings.affects_sending:
         sender = FaultySender(sender, faults)
     carts = CartRepository(store)
-    orders = OrderRepository(store)
     outbox = OutboxDispatcher(
         carts, sender, clock, resend_pending_after=settings.outbox_resend_after()
     )
+    orders: OrderRepository
+    poison: PoisonStore
+    submissions: SubmissionService
+    sweep: OutboxSweep
+    if telemetry is None:
+        orders = OrderRepository(store)
+        poison = PoisonStore(store)
+        submissions = SubmissionService(carts, outbox, clock, faults)
+        sweep = OutboxSweep(carts, outbox)
+    else:
+        # Imported only when on: telemetry off costs no OpenTelemetry import.
+        from shared.telemetry import observed
+
+        orders = observed.ObservedOrders(store, telemetry)
+        poison = observed.ObservedPoisonStore(store, telemetry)
+        submissions = observed.ObservedSubmissions(carts, outbox, clock, faults, telemetry)
+        sweep = observed.ObservedOutboxSweep(carts, outbox, telemetry)
     return Application(
         settings=settings,
         store=store,
         sender=sender,
         carts=CartService(carts, clock),
         outbox=outbox,
-        outbox_sweep=OutboxSweep(carts, outbox),
-        submissions=SubmissionService(carts, outbox, clock, faults),
+        outbox_sweep=sweep,
+        submissions=submissions,
         orders=OrderQueries(orders, carts),
         submit_order_handler=SubmitOrderHandler(orders, carts, clock, faults),
-        quarantine=Quarantine(PoisonStore(store), sender, clock),
+        quarantine=Quarantine(poison, sender, clock),
+        telemetry=telemetry,
     )
 
 

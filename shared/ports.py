@@ -123,6 +123,12 @@ class DocumentStore(ABC):
         """Release connections; the store must not be used afterwards."""
 
 
+# The application properties carrying a message's W3C trace context. The Service Bus SDKs
+# write both when they trace a send (only where absent: ours stay) and the Functions host
+# reads Diagnostic-Id to continue the trace in the function it triggers.
+TRACE_PARENT_PROPERTIES = ("Diagnostic-Id", "traceparent")
+
+
 @dataclass(frozen=True)
 class OutgoingMessage:
     """A message to a queue, with the Service Bus properties the receiver sees."""

@@ -21,9 +21,18 @@ OUTBOX_RESEND_AFTER_SECONDS = "OutboxResendAfterSeconds"
 # Read by the Functions host, not by the app: the DispatchOutbox timer's "%OutboxSweepSchedule%".
 OUTBOX_SWEEP_SCHEDULE = "OutboxSweepSchedule"
 DEFAULT_OUTBOX_SWEEP_SCHEDULE = "0 */1 * * * *"
+# Telemetry: Application Insights when its connection string is set (as Azure sets it), else
+# TelemetryExporter: off (default), console (spans and metrics printed) or otlp.
+TELEMETRY_EXPORTER = "TelemetryExporter"
+APPLICATIONINSIGHTS_CONNECTION_STRING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
+# "Authorization=AAD;ClientId=<client id>": keyless export with that managed identity.
+APPLICATIONINSIGHTS_AUTHENTICATION_STRING = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"
+OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
+DEFAULT_OTLP_ENDPOINT = "http://localhost:4318"
 
 StorageBackend = Literal["sqlite", "cosmos"]
 MessagingBackend = Literal["sqlite", "servicebus"]
+TelemetryExporter = Literal["off", "console", "otlp", "azuremonitor"]
 
 
 class SettingError(Exception):
@@ -85,6 +94,14 @@ class Settings:
         return timedelta(
             seconds=self.integer(OUTBOX_RESEND_AFTER_SECONDS, 10, minimum=1, maximum=3600)
         )
+
+    def telemetry_exporter(self) -> TelemetryExporter:
+        if self.get(APPLICATIONINSIGHTS_CONNECTION_STRING) is not None:
+            return "azuremonitor"
+        if self.get(TELEMETRY_EXPORTER) is None:
+            return "off"
+        exporter = self.choice(TELEMETRY_EXPORTER, ("off", "console", "otlp"))
+        return "console" if exporter == "console" else "otlp" if exporter == "otlp" else "off"
 
     def embedded(self) -> "EmbeddedSettings":
         data_dir = Path(self.require(EMBEDDED_DATA_DIR))

@@ -28,6 +28,8 @@ class OutboxEntry(CamelModel):
     status: Literal["pending", "sent"]
     message_id: str
     correlation_id: str
+    # The W3C traceparent of the submit, sent with the message (None when tracing is off).
+    trace_parent: str | None = None
     recorded_at: UtcDateTime
     sent_at: UtcDateTime | None = None
     message: SubmitOrder
@@ -77,7 +79,9 @@ class ShoppingCart(CamelModel):
         self.items.remove(line)
         self.updated_at = now
 
-    def submit(self, correlation_id: str, now: datetime) -> SubmitOrder:
+    def submit(
+        self, correlation_id: str, now: datetime, trace_parent: str | None = None
+    ) -> SubmitOrder:
         """Flag the cart ordered and record the SubmitOrder message to send.
 
         The order id is the cart id, so every later lookup of the order is a point read.
@@ -102,6 +106,7 @@ class ShoppingCart(CamelModel):
             status="pending",
             message_id=message.message_id,
             correlation_id=correlation_id,
+            trace_parent=trace_parent,
             recorded_at=now,
             message=message,
         )

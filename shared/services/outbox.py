@@ -5,7 +5,12 @@ from datetime import timedelta
 
 from shared.domain.cart import OutboxEntry, ShoppingCart
 from shared.domain.submit_order import MESSAGE_TYPE, SCHEMA_VERSION
-from shared.ports import MessageSender, OutgoingMessage, PreconditionFailed
+from shared.ports import (
+    TRACE_PARENT_PROPERTIES,
+    MessageSender,
+    OutgoingMessage,
+    PreconditionFailed,
+)
 from shared.repositories import CartRepository, Versioned
 from shared.services.clock import Clock
 
@@ -19,13 +24,19 @@ MAX_MARK_ATTEMPTS = 10
 
 
 def outgoing_message(entry: OutboxEntry) -> OutgoingMessage:
+    properties: dict[str, str | int] = {
+        "messageType": MESSAGE_TYPE,
+        "schemaVersion": SCHEMA_VERSION,
+    }
+    if entry.trace_parent is not None:
+        properties.update(dict.fromkeys(TRACE_PARENT_PROPERTIES, entry.trace_parent))
     return OutgoingMessage(
         body=entry.message.model_dump_json(by_alias=True).encode(),
         message_id=entry.message_id,
         correlation_id=entry.correlation_id,
         content_type="application/json",
         subject=MESSAGE_TYPE,
-        application_properties={"messageType": MESSAGE_TYPE, "schemaVersion": SCHEMA_VERSION},
+        application_properties=properties,
     )
 
 

@@ -18,6 +18,8 @@ class SubmissionReceipt:
     order_id: str
     cart_id: str
     status: Literal["pending"] = "pending"
+    # True for the submit that accepted the cart, False for a repeat of it.
+    accepted_now: bool = False
 
 
 class SubmissionService:
@@ -34,13 +36,20 @@ class SubmissionService:
         self._faults = faults
 
     async def submit(
-        self, customer: str, cart_id: str, correlation_id: str, if_match: Collection[str] | None
+        self,
+        customer: str,
+        cart_id: str,
+        correlation_id: str,
+        if_match: Collection[str] | None,
+        *,
+        trace_parent: str | None = None,
     ) -> SubmissionReceipt:
         """Accept the cart for ordering; idempotent: a repeated submit returns the same order id.
 
         The ordered flag and the pending message are one document write (compare-and-swap on
         the ETag), so concurrent submits produce exactly one order and a crash after the write
-        cannot lose it.
+        cannot lose it. ``trace_parent`` (W3C) is recorded with the message, so that every
+        send of it, a re-send too, continues the submit's trace.
         """
         for _ in range(MAX_UPDATE_ATTEMPTS):
             current = await self._carts.get(customer, cart_id)
@@ -54,7 +63,7 @@ class SubmissionService:
                 return SubmissionReceipt(order_id=cart.order_id, cart_id=cart.id)
             if if_match is not None and not etag_matches_any(current.etag, if_match):
                 raise StaleVersion("The shopping cart")
-            message = cart.submit(correlation_id, self._clock())
+            message = cart.submit(correlation_id, self._clock(), trace_parent)
             try:
                 saved = await self._carts.replace(cart, current.etag)
             except PreconditionFailed:
@@ -64,5 +73,5 @@ class SubmissionService:
             if self._faults is not None:
                 self._faults.crash_point(AFTER_CART_WRITE)
             await self._outbox.dispatch(saved)
-            return SubmissionReceipt(order_id=message.order_id, cart_id=cart.id)
+            return SubmissionReceipt(order_id=message.order_id, cart_id=cart.id, accepted_now=True)
         raise CartBusy(f"Shopping cart '{cart_id}' is being changed by many requests at once.")
