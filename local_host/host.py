@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from local_host.app_service_auth import AppServiceAuthentication
 from local_host.app_settings import export_to_environment, load_app_settings
 from local_host.bindings import HttpTrigger, ServiceBusTrigger, TimerTrigger
 from local_host.errors import StartupError
@@ -92,7 +93,7 @@ class Host:
         try:
             # Built now, not on the first invocation: a missing or malformed app setting stops
             # the host at start, naming the setting. Connections still open on first use.
-            bootstrap.application()
+            authentication = bootstrap.application().authentication
         except SettingError as error:
             raise StartupError(str(error)) from error
         app = discover_function_app(app_dir, settings.values)
@@ -111,6 +112,9 @@ class Host:
                 host=options.host,
                 port=DEFAULT_PORT if port is None else port,
                 shutdown_timeout=options.shutdown_timeout,
+                authentication=(
+                    AppServiceAuthentication() if authentication == "appservice" else None
+                ),
             )
             try:
                 await self._http.start()
@@ -129,6 +133,12 @@ class Host:
         announce(format_listing(hosted, app.host.route_prefix, base_url))
         log.info("Host started (role: %s). Press Ctrl+C to shut down.", options.role.value)
         if base_url is not None:
+            if authentication == "appservice":
+                log.info(
+                    "Authentication=appservice: App Service authentication is imitated; sign in "
+                    "at %s/.auth/login/dev",
+                    base_url,
+                )
             announce(f"Listening on {base_url}")
 
     async def stop(self) -> None:

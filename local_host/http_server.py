@@ -16,6 +16,7 @@ from aiohttp.http_exceptions import ContentEncodingError
 from multidict import CIMultiDict
 from yarl import URL
 
+from local_host.app_service_auth import AppServiceAuthentication
 from local_host.bindings import HttpTrigger
 from local_host.function_app import LoadedFunction
 from local_host.host_logging import host_logger
@@ -116,12 +117,19 @@ def function_headers(request: web.Request) -> dict[str, str]:
 
 
 def to_function_request(
-    request: web.Request, url: str, body: bytes, route_params: Mapping[str, str]
+    request: web.Request,
+    url: str,
+    body: bytes,
+    route_params: Mapping[str, str],
+    authentication: AppServiceAuthentication | None = None,
 ) -> func.HttpRequest:
+    headers = function_headers(request)
+    if authentication is not None:
+        headers = authentication.function_headers(request, headers)
     return func.HttpRequest(
         request.method,
         url,
-        headers=function_headers(request),
+        headers=headers,
         params=_joined(request.query.items(), separator=","),
         route_params=dict(route_params),
         body=body,
@@ -155,8 +163,11 @@ class HttpServer:
         host: str,
         port: int,
         shutdown_timeout: float,
+        authentication: AppServiceAuthentication | None = None,
     ) -> None:
         self._router = build_router(functions, route_prefix)
+        # App Service authentication's imitation, with Authentication=appservice only.
+        self._authentication = authentication
         self._host = host
         self._port = port
         app = web.Application(client_max_size=MAX_REQUEST_BODY_BYTES)
@@ -193,6 +204,8 @@ class HttpServer:
             url = request_url(request)
         except BadHostHeader as bad_host:
             return _bad_request(str(bad_host), request)
+        if self._authentication is not None and self._authentication.serves(request.rel_url.path):
+            return await self._authentication.handle(request)
         path = request.rel_url.raw_path
         resolved = self._router.resolve(path, request.method)
         if resolved is None:
@@ -232,7 +245,9 @@ class HttpServer:
         function = resolved.target
         trigger = function.definition.trigger
         assert isinstance(trigger, HttpTrigger)
-        function_request = to_function_request(request, url, body, resolved.route_params)
+        function_request = to_function_request(
+            request, url, body, resolved.route_params, self._authentication
+        )
         try:
             result = await invoke(function, {trigger.binding_name: function_request}, HTTP_REASON)
         except Exception:

@@ -5,6 +5,7 @@ SQLite connections are created once - never at import time.
 """
 
 import asyncio
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,8 +23,10 @@ from shared.services.outbox import OutboxDispatcher
 from shared.services.outbox_sweep import OutboxSweep
 from shared.services.quarantine import Quarantine
 from shared.services.submission import SubmissionService
-from shared.settings import Settings
+from shared.settings import AUTHENTICATION, Authentication, Settings
 from shared.telemetry.setup import start_telemetry
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from shared.telemetry.telemetry import Telemetry
@@ -34,6 +37,8 @@ TelemetryStarter = Callable[[Settings], "Telemetry | None"]
 @dataclass(frozen=True)
 class Application:
     settings: Settings
+    # Who authenticates shoppers; shared/api/shoppers.py binds each request to its shopper.
+    authentication: Authentication
     store: DocumentStore
     sender: MessageSender
     carts: CartService
@@ -93,6 +98,15 @@ async def shutdown() -> None:
 def build_application(
     settings: Settings, clock: Clock = utc_now, telemetry: "Telemetry | None" = None
 ) -> Application:
+    authentication = settings.authentication()
+    if authentication == "none":
+        log.warning(
+            "%s is 'none': the API trusts the customer named in the route, so anyone who can "
+            "reach it can read and change any shopper's carts. Fine for development on "
+            "127.0.0.1; set %s=appservice behind App Service authentication.",
+            AUTHENTICATION,
+            AUTHENTICATION,
+        )
     # Off unless a Fault* setting is set: then None, and no fault code runs at all.
     faults = build_fault_injector(settings)
     store = build_document_store(settings)
@@ -122,6 +136,7 @@ def build_application(
         sweep = observed.ObservedOutboxSweep(carts, outbox, telemetry)
     return Application(
         settings=settings,
+        authentication=authentication,
         store=store,
         sender=sender,
         carts=CartService(carts, clock),

@@ -29,10 +29,19 @@ APPLICATIONINSIGHTS_CONNECTION_STRING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
 APPLICATIONINSIGHTS_AUTHENTICATION_STRING = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"
 OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
 DEFAULT_OTLP_ENDPOINT = "http://localhost:4318"
+# Who authenticates shoppers: "appservice" (App Service authentication in front of the app,
+# which passes the signed-in principal in X-MS-CLIENT-PRINCIPAL headers) or "none".
+AUTHENTICATION = "Authentication"
+# "true" lets an app running in Azure start with Authentication=none (a deliberate choice,
+# e.g. a private test deployment); without it such an app refuses to start.
+ALLOW_AUTHENTICATION_NONE_IN_AZURE = "AllowAuthenticationNoneInAzure"
+# Set by the platform on every App Service and Functions instance, never by the local host.
+AZURE_PLATFORM_VARIABLES = ("WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME")
 
 StorageBackend = Literal["sqlite", "cosmos"]
 MessagingBackend = Literal["sqlite", "servicebus"]
 TelemetryExporter = Literal["off", "console", "otlp", "azuremonitor"]
+Authentication = Literal["appservice", "none"]
 
 
 class SettingError(Exception):
@@ -85,6 +94,28 @@ class Settings:
     def messaging_backend(self) -> MessagingBackend:
         backend = self.choice(MESSAGING_BACKEND, ("sqlite", "servicebus"))
         return "servicebus" if backend == "servicebus" else "sqlite"
+
+    def running_in_azure(self) -> bool:
+        """True on an App Service / Functions instance: the platform's own variables say so."""
+        return any(self.get(name) for name in AZURE_PLATFORM_VARIABLES)
+
+    def authentication(self) -> Authentication:
+        """Who authenticates shoppers; ``none`` (the default) is refused in Azure unless allowed."""
+        value = self.get(AUTHENTICATION, "none")
+        if value not in ("appservice", "none"):
+            raise SettingError(
+                f"App setting '{AUTHENTICATION}' is '{value}'; expected one of: appservice, none."
+            )
+        if value == "appservice":
+            return "appservice"
+        if self.running_in_azure() and self.get(ALLOW_AUTHENTICATION_NONE_IN_AZURE) != "true":
+            raise SettingError(
+                f"App setting '{AUTHENTICATION}' is 'none' while running in Azure: anyone could "
+                f"reach any shopper's carts. Set it to 'appservice' (and turn on App Service "
+                f"authentication), or set '{ALLOW_AUTHENTICATION_NONE_IN_AZURE}' to 'true' to "
+                "run without authentication on purpose."
+            )
+        return "none"
 
     def submit_order_queue(self) -> str:
         return self.require(SUBMIT_ORDER_QUEUE)

@@ -10,8 +10,8 @@ from shared.api.http import (
 )
 from shared.api.problems import endpoint
 from shared.api.requests import AddItemRequest, CreateCartRequest
+from shared.api.shoppers import customer_for_request
 from shared.api.validation import (
-    customer_from_route,
     json_body,
     product_id_from_route,
     query_bool,
@@ -37,7 +37,7 @@ def cart_response(status: int, saved: Versioned[ShoppingCart]) -> ApiResponse:
 
 @endpoint
 async def create_cart(request: HttpRequestLike) -> ApiResponse:
-    customer = customer_from_route(request)
+    customer = customer_for_request(request)
     if request.get_body().strip():
         json_body(request, CreateCartRequest)
     saved = await application().carts.create_cart(customer)
@@ -48,14 +48,14 @@ async def create_cart(request: HttpRequestLike) -> ApiResponse:
 
 @endpoint
 async def get_cart(request: HttpRequestLike) -> ApiResponse:
-    customer = customer_from_route(request)
+    customer = customer_for_request(request)
     cart_id = uuid_from_route(request, "cartId")
     return cart_response(200, await application().carts.get_cart(customer, cart_id))
 
 
 @endpoint
 async def list_carts(request: HttpRequestLike) -> ApiResponse:
-    customer = customer_from_route(request)
+    customer = customer_for_request(request)
     limit = query_int(request, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     ordered = query_bool(request, "ordered")
     token = query_continuation_token(request)
@@ -73,7 +73,7 @@ async def list_carts(request: HttpRequestLike) -> ApiResponse:
 
 @endpoint
 async def add_item(request: HttpRequestLike) -> ApiResponse:
-    customer = customer_from_route(request)
+    customer = customer_for_request(request)
     cart_id = uuid_from_route(request, "cartId")
     item = json_body(request, AddItemRequest)
     saved = await application().carts.add_item(
@@ -84,7 +84,7 @@ async def add_item(request: HttpRequestLike) -> ApiResponse:
 
 @endpoint
 async def remove_item(request: HttpRequestLike) -> ApiResponse:
-    customer = customer_from_route(request)
+    customer = customer_for_request(request)
     cart_id = uuid_from_route(request, "cartId")
     product_id = product_id_from_route(request)
     saved = await application().carts.remove_item(

@@ -8,7 +8,8 @@ from shared.api.http import (
     parse_if_match,
 )
 from shared.api.problems import endpoint
-from shared.api.validation import correlation_id, customer_from_route, uuid_from_route
+from shared.api.shoppers import customer_for_request
+from shared.api.validation import correlation_id, uuid_from_route
 from shared.bootstrap import application
 from shared.services.orders import PendingOrder
 
@@ -22,7 +23,7 @@ def order_location(customer: str, order_id: str) -> str:
 
 @endpoint
 async def submit_order(request: HttpRequestLike) -> ApiResponse:
-    customer = customer_from_route(request)
+    customer = customer_for_request(request)
     cart_id = uuid_from_route(request, "cartId")
     correlation = correlation_id(request)
     receipt = await application().submissions.submit(
@@ -41,7 +42,7 @@ async def submit_order(request: HttpRequestLike) -> ApiResponse:
 
 @endpoint
 async def get_order(request: HttpRequestLike) -> ApiResponse:
-    customer = customer_from_route(request)
+    customer = customer_for_request(request)
     order_id = uuid_from_route(request, "orderId")
     status = await application().orders.order_status(customer, order_id)
     if isinstance(status, PendingOrder):

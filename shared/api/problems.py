@@ -24,6 +24,7 @@ class RequestRejected(Exception):
         *,
         slug: str,
         extensions: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -31,6 +32,7 @@ class RequestRejected(Exception):
         self.detail = detail
         self.slug = slug
         self.extensions = extensions
+        self.headers = headers
 
 
 # Domain error -> (status, title, problem slug)
@@ -62,6 +64,7 @@ def endpoint(handler: Endpoint) -> Endpoint:
                 rejected.detail,
                 slug=rejected.slug,
                 extensions=rejected.extensions,
+                headers=rejected.headers,
             )
         except errors.DomainError as error:
             status, title, slug = _DOMAIN_PROBLEMS.get(

@@ -22,7 +22,8 @@ def _bad_request(detail: str, slug: str = "bad-request") -> RequestRejected:
     return RequestRejected(400, "Bad request", detail, slug=slug)
 
 
-def customer_from_route(request: HttpRequestLike) -> str:
+def customer_handle_from_route(request: HttpRequestLike) -> str:
+    """The route's customer handle, well formed; shoppers.py decides whether it may be used."""
     customer = request.route_params.get("customer", "")
     if not CUSTOMER_PATTERN.fullmatch(customer):
         raise _bad_request(

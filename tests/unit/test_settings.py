@@ -38,3 +38,48 @@ def test_the_application_is_not_built_without_a_queue_name(tmp_path: Path) -> No
     )
     with pytest.raises(SettingError, match="'SubmitOrderQueue' is missing"):
         build_application(settings)
+
+
+def test_authentication_defaults_to_none_off_azure() -> None:
+    assert Settings({}).authentication() == "none"
+    assert Settings({"Authentication": "appservice"}).authentication() == "appservice"
+
+
+def test_an_unknown_authentication_is_refused() -> None:
+    with pytest.raises(SettingError, match="'Authentication' is 'easyauth'; expected one of"):
+        Settings({"Authentication": "easyauth"}).authentication()
+
+
+@pytest.mark.parametrize("platform_variable", ["WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME"])
+@pytest.mark.parametrize("authentication", [{}, {"Authentication": "none"}])
+def test_in_azure_authentication_none_is_refused(
+    platform_variable: str, authentication: dict[str, str]
+) -> None:
+    settings = Settings({platform_variable: "pierogi-shop", **authentication})
+    with pytest.raises(SettingError, match="AllowAuthenticationNoneInAzure"):
+        settings.authentication()
+
+
+def test_in_azure_authentication_none_needs_the_explicit_opt_out() -> None:
+    in_azure = {"WEBSITE_INSTANCE_ID": "1a2b", "Authentication": "none"}
+    with pytest.raises(SettingError):
+        Settings({**in_azure, "AllowAuthenticationNoneInAzure": "yes"}).authentication()
+    allowed = Settings({**in_azure, "AllowAuthenticationNoneInAzure": "true"})
+    assert allowed.authentication() == "none"
+    assert Settings({**in_azure, "Authentication": "appservice"}).authentication() == "appservice"
+
+
+def test_the_application_refuses_to_start_in_azure_without_authentication(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        {
+            "StorageBackend": "sqlite",
+            "MessagingBackend": "sqlite",
+            "EmbeddedDataDir": str(tmp_path),
+            "SubmitOrderQueue": "q",
+            "WEBSITE_SITE_NAME": "pierogi-shop",
+        }
+    )
+    with pytest.raises(SettingError, match="'Authentication' is 'none' while running in Azure"):
+        build_application(settings)

@@ -1,0 +1,71 @@
+"""Which shopper a request acts for: the one rule every customer endpoint goes through.
+
+Routes keep the shape ``customers/{customer}/...``. With ``Authentication=none`` the route's
+handle is the customer (development only: anyone may name anyone). With
+``Authentication=appservice`` the customer is the signed-in principal's object id (a stable
+claim, never a display name): ``customers/me/...`` and ``customers/<own object id>/...`` act for
+the principal; a route naming anyone else answers 404, exactly like a customer that does not
+exist, so it reveals nothing; no principal answers 401.
+
+``me`` is reserved in both modes: with authentication off it is refused (400) rather than taken
+as a literal handle, so data written under "me" can never be confused with the signed-in
+shopper's.
+"""
+
+from shared.api.http import HttpRequestLike
+from shared.api.principal import UnreadablePrincipal, principal_of
+from shared.api.problems import RequestRejected
+from shared.api.validation import CUSTOMER_PATTERN, customer_handle_from_route
+from shared.bootstrap import application
+
+ME = "me"
+
+
+def customer_for_request(request: HttpRequestLike) -> str:
+    """The customer partition this request may act on, or a refusal (400, 401, 403, 404)."""
+    if application().authentication == "appservice":
+        return _signed_in_customer(request)
+    handle = customer_handle_from_route(request)
+    if handle == ME:
+        raise RequestRejected(
+            400,
+            "Bad request",
+            "'me' stands for the signed-in shopper, and authentication is off "
+            "(Authentication=none): name the customer instead.",
+            slug="me-without-authentication",
+        )
+    return handle
+
+
+def _signed_in_customer(request: HttpRequestLike) -> str:
+    try:
+        principal = principal_of(request)
+    except UnreadablePrincipal as error:
+        raise _unauthenticated(f"The client principal is unreadable ({error}).") from None
+    if principal is None:
+        raise _unauthenticated("Sign in first: this API acts only for a signed-in shopper.")
+    own = principal.object_id
+    if own is None or own == ME or not CUSTOMER_PATTERN.fullmatch(own):
+        raise RequestRejected(
+            403,
+            "Forbidden",
+            "The signed-in principal carries no usable object id claim to identify a shopper.",
+            slug="no-shopper-identity",
+        )
+    named = request.route_params.get("customer", "")
+    if named not in (ME, own):
+        # Not 403: whether that customer exists must not show.
+        raise RequestRejected(
+            404, "Not found", "There is no such customer.", slug="customer-not-found"
+        )
+    return own
+
+
+def _unauthenticated(detail: str) -> RequestRejected:
+    return RequestRejected(
+        401,
+        "Unauthorized",
+        detail,
+        slug="unauthenticated",
+        headers={"WWW-Authenticate": 'Bearer realm="pierogi-shop"'},
+    )
