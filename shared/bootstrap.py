@@ -17,6 +17,7 @@ from shared.ports import DocumentStore, MessageSender
 from shared.repositories import CartRepository, OrderRepository
 from shared.services.carts import CartService
 from shared.services.clock import Clock, utc_now
+from shared.services.health import HealthCheck
 from shared.services.order_handler import SubmitOrderHandler
 from shared.services.orders import OrderQueries
 from shared.services.outbox import OutboxDispatcher
@@ -48,6 +49,7 @@ class Application:
     orders: OrderQueries
     submit_order_handler: SubmitOrderHandler
     quarantine: Quarantine
+    health: HealthCheck
     # None when telemetry is off: then nothing observes the services at all.
     telemetry: "Telemetry | None" = None
 
@@ -146,6 +148,7 @@ def build_application(
         orders=OrderQueries(orders, carts),
         submit_order_handler=SubmitOrderHandler(orders, carts, clock, faults),
         quarantine=Quarantine(poison, sender, clock),
+        health=HealthCheck(store, sender),
         telemetry=telemetry,
     )
 

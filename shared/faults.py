@@ -154,6 +154,9 @@ class FaultySender(MessageSender):
         self._faults.before_send()
         await self.inner.send(message)
 
+    async def check_reachable(self) -> None:
+        await self.inner.check_reachable()
+
     async def close(self) -> None:
         await self.inner.close()
 

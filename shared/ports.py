@@ -148,6 +148,13 @@ class MessageSender(ABC):
     async def send(self, message: OutgoingMessage) -> None:
         """Durably enqueue the message, or raise."""
 
+    async def check_reachable(self) -> None:
+        """Raise if the queue cannot be reached now; sends nothing (the health endpoint asks).
+
+        Every adapter of the app implements it; a sender that cannot tell says so.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot check its queue.")
+
     @abstractmethod
     async def close(self) -> None:
         """Release connections; the sender must not be used afterwards."""

@@ -3,6 +3,7 @@
     python -m tools.dead_letters list [--source poison|dlq|all] [--limit N]
     python -m tools.dead_letters show ID [--source poison|dlq]
     python -m tools.dead_letters requeue ID [--source poison|dlq]
+    python -m tools.dead_letters counts [--limit N]
 
 Two places hold them: the poison store (messages the handler rejected as never processable;
 the function completes them) and the queue's dead-letter sub-queue (messages that failed
@@ -12,7 +13,9 @@ sequence number). Settings are read as the app reads them: environment variables
 
 Re-queueing a poison message sends its body again with a new message id
 (``<id>:requeue:<n>``: the queue's duplicate detection would drop the original id) and the same
-correlation id. An embedded dead letter is made available again in place; a Service Bus dead
+correlation id. ``counts`` prints what an operator watches: SubmitOrder messages still pending in
+the outbox, poison messages not re-queued, dead letters (each counted up to N; ``N+`` when
+there may be more). An embedded dead letter is made available again in place; a Service Bus dead
 letter is sent again like a poison message and then removed from the dead-letter sub-queue.
 """
 
@@ -29,6 +32,7 @@ from local_host.app_settings import load_app_settings
 from local_host.errors import StartupError
 from shared.bootstrap import build_document_store, build_message_sender
 from shared.poison_store import PoisonStore
+from shared.repositories import CartRepository
 from shared.services.clock import utc_now
 from shared.services.quarantine import PoisonRecordNotFound, Quarantine
 from shared.settings import SettingError, Settings
@@ -43,6 +47,8 @@ from tools.dead_letter_sources import (
 Source = Literal["poison", "dlq"]
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
+# Counting reads the entries themselves (no count queries in the ports): up to this many each.
+COUNT_LIMIT = 1000
 
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -56,6 +62,8 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     listing = commands.add_parser("list", help="poison and dead-lettered messages, newest first")
     listing.add_argument("--source", choices=("poison", "dlq", "all"), default="all")
     listing.add_argument("--limit", type=int, default=100)
+    counting = commands.add_parser("counts", help="outbox pending, poison stored, dead letters")
+    counting.add_argument("--limit", type=int, default=COUNT_LIMIT)
     for name in ("show", "requeue"):
         command = commands.add_parser(name, help=f"{name} one message")
         command.add_argument("id")
@@ -90,6 +98,20 @@ class DeadLetterTool:
             entries.extend(await self._dlq.newest(limit))
         entries.sort(key=lambda entry: entry.when, reverse=True)
         print_table(entries[:limit], self._out)
+        return 0
+
+    async def counts(self, limit: int) -> int:
+        pending = await CartRepository(self._store).with_pending_outbox(limit)
+        records = await self._poison.newest(self._queue, limit=limit)
+        poisoned = [record for record in records if record.status == "poisoned"]
+        dead_letters = await self._dlq.newest(limit)
+
+        def counted(number: int, read: int) -> str:
+            return f"{number}+" if read >= limit else str(number)
+
+        self._out.write(f"outbox pending: {counted(len(pending), len(pending))}\n")
+        self._out.write(f"poison stored:  {counted(len(poisoned), len(records))}\n")
+        self._out.write(f"dead letters:   {counted(len(dead_letters), len(dead_letters))}\n")
         return 0
 
     async def show(self, id: str, source: Source | None) -> int:
@@ -165,6 +187,8 @@ async def run(
     try:
         if arguments.command == "list":
             return await tool.list_entries(arguments.source, arguments.limit)
+        if arguments.command == "counts":
+            return await tool.counts(arguments.limit)
         if arguments.command == "show":
             return await tool.show(arguments.id, arguments.source)
         return await tool.requeue(arguments.id, arguments.source)

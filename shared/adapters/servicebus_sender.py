@@ -117,6 +117,19 @@ class ServiceBusSender(MessageSender):
                 self._handle = await self._connect()
             await self._handle.sender.send_messages(sdk_message)
 
+    async def check_reachable(self) -> None:
+        """Open the connection and the queue's sender link (CBS authorisation included).
+
+        Opening an open link costs nothing; a send that finds it broken reconnects.
+        """
+        async with self._lock:
+            if self._closed:
+                raise RuntimeError("The Service Bus sender is closed.")
+            if self._handle is None:
+                self._handle = await self._connect()
+            # The context-manager entry is the SDK's way to open a sender before a send.
+            await self._handle.sender.__aenter__()
+
     async def close(self) -> None:
         async with self._lock:
             self._closed = True

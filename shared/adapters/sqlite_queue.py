@@ -278,6 +278,9 @@ class SqliteQueue(MessageSender):
             )
             return cursor.rowcount == 1
 
+    async def check_reachable(self) -> None:
+        await self.counts()
+
     async def counts(self) -> QueueCounts:
         now = _now()
         async with self._database.reading() as connection:
