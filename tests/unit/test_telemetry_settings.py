@@ -1,5 +1,9 @@
 """Which telemetry the settings turn on, and how Application Insights is reached."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from azure.identity import ManagedIdentityCredential
 
@@ -9,7 +13,9 @@ from shared.telemetry.setup import (
     managed_identity_client_id,
     start_telemetry,
 )
+from tests.conftest import embedded_settings
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 CONNECTION_STRING = (
     "InstrumentationKey=00000000-0000-0000-0000-000000000000;"
     "IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/"
@@ -78,3 +84,23 @@ def test_an_authentication_string_other_than_aad_is_refused() -> None:
                 }
             )
         )
+
+
+def test_with_telemetry_off_opentelemetry_is_never_imported(tmp_path: Path) -> None:
+    # A fresh interpreter: this test process has imported OpenTelemetry for other tests.
+    script = f"""
+import asyncio, sys
+from shared import bootstrap
+import HttpSubmitOrder, ProcessSubmitOrder, DispatchOutbox, GetHealth
+from tests.integration import function_calls as api
+bootstrap.configure({embedded_settings(tmp_path)!r})
+async def order() -> None:
+    cart_id = api.json_of(await api.create_cart("anna"))["id"]
+    await api.add_item("anna", cart_id, "ruskie", 1)
+    assert (await api.submit("anna", cart_id)).status_code == 202
+    await bootstrap.shutdown()
+asyncio.run(order())
+loaded = sorted(name for name in sys.modules if name.startswith("opentelemetry"))
+assert not loaded, loaded
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO_ROOT, timeout=60)
