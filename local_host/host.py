@@ -19,6 +19,7 @@ from local_host.app_settings import export_to_environment, load_app_settings
 from local_host.bindings import HttpTrigger, ServiceBusTrigger, TimerTrigger
 from local_host.errors import StartupError
 from local_host.function_app import FunctionApp, LoadedFunction, discover_function_app
+from local_host.function_keys import FunctionKeys
 from local_host.host_logging import host_logger
 from local_host.http_server import HttpServer
 from local_host.listing import format_listing
@@ -106,6 +107,7 @@ class Host:
         base_url: str | None = None
         if options.role.serves_http:
             port = options.port if options.port is not None else settings.local_http_port
+            keys = FunctionKeys()
             self._http = HttpServer(
                 app.functions,
                 app.host.route_prefix,
@@ -115,6 +117,7 @@ class Host:
                 authentication=(
                     AppServiceAuthentication() if authentication == "appservice" else None
                 ),
+                keys=keys,
             )
             try:
                 await self._http.start()
@@ -123,6 +126,21 @@ class Host:
                     f"Cannot listen on {options.host}:{port}: {error.strerror or error}"
                 ) from error
             base_url = self._http.base_url
+            keyed = sorted(
+                f.name
+                for f in hosted
+                if isinstance(f.definition.trigger, HttpTrigger)
+                and f.definition.trigger.auth_level != "anonymous"
+            )
+            if keyed:
+                # This host's keys live only as long as the process; Azure keeps its own.
+                log.info(
+                    "Keyed functions (%s): send x-functions-key or ?code=; function key %s, "
+                    "master key %s",
+                    ", ".join(keyed),
+                    keys.default,
+                    keys.master,
+                )
 
         for consumer in self._consumers:
             self._tasks.append(self._spawn(consumer.run(), f"consumer:{consumer.queue_name}"))

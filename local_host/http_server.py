@@ -19,6 +19,7 @@ from yarl import URL
 from local_host.app_service_auth import AppServiceAuthentication
 from local_host.bindings import HttpTrigger
 from local_host.function_app import LoadedFunction
+from local_host.function_keys import FunctionKeys
 from local_host.host_logging import host_logger
 from local_host.invocation import HTTP_REASON, invoke
 from local_host.problems import problem_response
@@ -164,8 +165,11 @@ class HttpServer:
         port: int,
         shutdown_timeout: float,
         authentication: AppServiceAuthentication | None = None,
+        keys: FunctionKeys | None = None,
     ) -> None:
         self._router = build_router(functions, route_prefix)
+        # Keys for authLevel function / admin routes (function_keys.py).
+        self._keys = keys or FunctionKeys()
         # App Service authentication's imitation, with Authentication=appservice only.
         self._authentication = authentication
         self._host = host
@@ -222,6 +226,12 @@ class HttpServer:
                 instance=request.rel_url.path,
                 headers={"Allow": allowed},
             )
+        function = resolved.target
+        trigger = function.definition.trigger
+        assert isinstance(trigger, HttpTrigger)
+        if not self._keys.admits(trigger.auth_level, request):
+            # As the Functions host: 401 with no body, before the function or its body is read.
+            return web.Response(status=HTTPStatus.UNAUTHORIZED.value)
         too_large = problem_response(
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
             f"The request body is larger than the {MAX_REQUEST_BODY_BYTES} bytes the host accepts.",
@@ -242,9 +252,6 @@ class HttpServer:
             request.content.feed_eof()
             return _bad_request(_unreadable_body_detail(request, unreadable), request)
 
-        function = resolved.target
-        trigger = function.definition.trigger
-        assert isinstance(trigger, HttpTrigger)
         function_request = to_function_request(
             request, url, body, resolved.route_params, self._authentication
         )
