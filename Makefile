@@ -6,11 +6,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 7071
+# The Cosmos DB stand-in (npm), pinned by its package-lock.json and patched by patch-package.
+COSMOSDB_STAND_IN := tests/stand_ins/cosmosdb
+COSMOSDB_STAMP := $(COSMOSDB_STAND_IN)/node_modules/.installed
 # The function folders are type-checked with the code they call.
 FUNCTION_FOLDERS := $(patsubst %/function.json,%,$(wildcard */function.json))
 TYPED := shared local_host tools $(FUNCTION_FOLDERS)
 
-.PHONY: run run-web run-worker test check lint format types pytest test-azure chaos dead-letters clean
+.PHONY: run run-web run-worker test check lint format types pytest stand-ins test-azure chaos \
+	dead-letters clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
@@ -18,6 +22,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+# npm ci installs exactly the locked versions, then applies the patches (postinstall).
+$(COSMOSDB_STAMP): $(COSMOSDB_STAND_IN)/package.json $(COSMOSDB_STAND_IN)/package-lock.json \
+		$(wildcard $(COSMOSDB_STAND_IN)/patches/*.patch)
+	@command -v npm >/dev/null || { echo "Node.js 20 and npm are needed for the Cosmos DB stand-in"; exit 1; }
+	cd $(COSMOSDB_STAND_IN) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(COSMOSDB_STAMP)
+
+stand-ins: $(COSMOSDB_STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m local_host --port $(PORT)
@@ -43,7 +56,7 @@ format: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy $(TYPED)
 
-pytest: $(STAMP)
+pytest: $(STAMP) stand-ins
 	$(BIN)/pytest
 
 # The contract suite against Cosmos DB and Service Bus - the emulators of docker-compose.yml or
@@ -63,4 +76,4 @@ dead-letters: $(STAMP)
 	$(BIN)/python -m tools.dead_letters list
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache $(COSMOSDB_STAND_IN)/node_modules

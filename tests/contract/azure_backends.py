@@ -25,7 +25,6 @@ import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, cast
 
 import azure.functions as func
@@ -74,9 +73,12 @@ def azure_settings(connection: str, identity_setting: str) -> Settings:
 # Cosmos DB
 
 
+def configured_cosmos_settings() -> Settings:
+    return azure_settings(COSMOS_CONNECTION, f"{COSMOS_CONNECTION}__accountEndpoint")
+
+
 @asynccontextmanager
-async def cosmos_document_store(tmp_path: Path) -> AsyncIterator[DocumentStore]:
-    settings = azure_settings(COSMOS_CONNECTION, f"{COSMOS_CONNECTION}__accountEndpoint")
+async def cosmos_document_store(settings: Settings) -> AsyncIterator[DocumentStore]:
     store = CosmosDocumentStore.from_settings(settings)
     # A second client for creating and deleting containers: the store under test stays the
     # store the app builds, with nothing added.
@@ -180,11 +182,16 @@ class ProvisioningDocumentStore(DocumentStore):
 # Service Bus
 
 
-@asynccontextmanager
-async def service_bus_queue(tmp_path: Path, queue_name: str) -> AsyncIterator["ServiceBusQueue"]:
-    settings = azure_settings(
+def configured_service_bus_settings() -> Settings:
+    return azure_settings(
         SERVICE_BUS_CONNECTION, f"{SERVICE_BUS_CONNECTION}__fullyQualifiedNamespace"
     )
+
+
+@asynccontextmanager
+async def service_bus_queue(
+    settings: Settings, queue_name: str
+) -> AsyncIterator["ServiceBusQueue"]:
     connection = service_bus_connection(settings)
     shared_queue = shared_test_queue(settings, connection)
     client, credential = open_service_bus_client(connection)

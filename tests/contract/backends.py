@@ -1,8 +1,11 @@
 """The backends the contract suite runs against, each built by a small async context manager.
 
-The embedded ones are built on a temporary directory. The Azure ones are placeholders that skip,
-naming the app setting they would need; real factories belong in ``azure_backends.py`` and
-replace the placeholders in BACKENDS below.
+- ``sqlite``: the embedded store and queue, on a temporary directory.
+- ``cosmos-stand-in`` / ``servicebus-broker``: the Azure adapters over the real SDKs and a real
+  wire, against the stand-in servers of tests/stand_ins (started once per session by
+  conftest.py). They always run.
+- ``cosmos`` / ``servicebus``: the same adapters against the services the environment names
+  (the emulators or Azure; ``make test-azure``), skipped when their settings are missing.
 """
 
 import asyncio
@@ -18,9 +21,11 @@ import azure.functions as func
 import pytest
 
 from local_host.service_bus_message import to_function_message
+from shared.adapters.azure_connections import COSMOS_CONNECTION, SERVICE_BUS_CONNECTION
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.adapters.sqlite_queue import ReceivedMessage, SqliteQueue
 from shared.ports import DocumentStore, MessageSender
+from shared.settings import Settings
 
 
 class QueueUnderTest(Protocol):
@@ -39,12 +44,19 @@ class QueueUnderTest(Protocol):
     async def abandon(self, message: func.ServiceBusMessage) -> None: ...
 
 
-DocumentStoreFactory = Callable[[Path], AbstractAsyncContextManager[DocumentStore]]
-QueueFactory = Callable[[Path, str], AbstractAsyncContextManager[QueueUnderTest]]
+# Each factory gets the test's request (for the stand-in fixtures) and a temporary directory.
+DocumentStoreFactory = Callable[
+    [pytest.FixtureRequest, Path], AbstractAsyncContextManager[DocumentStore]
+]
+QueueFactory = Callable[
+    [pytest.FixtureRequest, Path, str], AbstractAsyncContextManager[QueueUnderTest]
+]
 
 
 @asynccontextmanager
-async def sqlite_document_store(tmp_path: Path) -> AsyncIterator[DocumentStore]:
+async def sqlite_document_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[DocumentStore]:
     store = SqliteDocumentStore(tmp_path / "documents.sqlite3")
     try:
         yield store
@@ -53,11 +65,26 @@ async def sqlite_document_store(tmp_path: Path) -> AsyncIterator[DocumentStore]:
 
 
 @asynccontextmanager
-async def cosmos_document_store(tmp_path: Path) -> AsyncIterator[DocumentStore]:
+async def cosmos_document_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[DocumentStore]:
     # Imported here: the embedded backends run without the Azure SDKs loaded.
     from tests.contract import azure_backends
 
-    async with azure_backends.cosmos_document_store(tmp_path) as store:
+    settings = azure_backends.configured_cosmos_settings()
+    async with azure_backends.cosmos_document_store(settings) as store:
+        yield store
+
+
+@asynccontextmanager
+async def cosmos_stand_in_document_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[DocumentStore]:
+    from tests.contract import azure_backends
+
+    connection: str = request.getfixturevalue("cosmosdb_stand_in")
+    settings = Settings({COSMOS_CONNECTION: connection})
+    async with azure_backends.cosmos_document_store(settings) as store:
         yield store
 
 
@@ -96,7 +123,9 @@ class SqliteQueueUnderTest:
 
 
 @asynccontextmanager
-async def sqlite_queue(tmp_path: Path, queue_name: str) -> AsyncIterator[QueueUnderTest]:
+async def sqlite_queue(
+    request: pytest.FixtureRequest, tmp_path: Path, queue_name: str
+) -> AsyncIterator[QueueUnderTest]:
     queue = SqliteQueue(tmp_path / "queue.sqlite3", queue_name)
     try:
         yield SqliteQueueUnderTest(queue)
@@ -105,22 +134,40 @@ async def sqlite_queue(tmp_path: Path, queue_name: str) -> AsyncIterator[QueueUn
 
 
 @asynccontextmanager
-async def service_bus_queue(tmp_path: Path, queue_name: str) -> AsyncIterator[QueueUnderTest]:
+async def service_bus_queue(
+    request: pytest.FixtureRequest, tmp_path: Path, queue_name: str
+) -> AsyncIterator[QueueUnderTest]:
     from tests.contract import azure_backends
 
-    async with azure_backends.service_bus_queue(tmp_path, queue_name) as queue:
+    settings = azure_backends.configured_service_bus_settings()
+    async with azure_backends.service_bus_queue(settings, queue_name) as queue:
         yield queue
 
 
-EMBEDDED = "sqlite"
+@asynccontextmanager
+async def service_bus_broker_queue(
+    request: pytest.FixtureRequest, tmp_path: Path, queue_name: str
+) -> AsyncIterator[QueueUnderTest]:
+    from tests.contract import azure_backends
+
+    connection: str = request.getfixturevalue("servicebus_stand_in")
+    settings = Settings({SERVICE_BUS_CONNECTION: connection})
+    async with azure_backends.service_bus_queue(settings, queue_name) as queue:
+        yield queue
+
+
+# The variants that need a reachable service (marked ``azure``; make test-azure runs them).
+CONFIGURED_SERVICES = frozenset({"cosmos", "servicebus"})
 
 DOCUMENT_STORES: dict[str, DocumentStoreFactory] = {
     "sqlite": sqlite_document_store,
+    "cosmos-stand-in": cosmos_stand_in_document_store,
     "cosmos": cosmos_document_store,
 }
 
 QUEUES: dict[str, QueueFactory] = {
     "sqlite": sqlite_queue,
+    "servicebus-broker": service_bus_broker_queue,
     "servicebus": service_bus_queue,
 }
 

@@ -1,5 +1,7 @@
 """What the app relies on from a queue, sender to trigger, checked against every backend."""
 
+from dataclasses import replace
+
 import azure.functions as func
 
 from shared.ports import OutgoingMessage
@@ -68,4 +70,18 @@ async def test_a_completed_message_is_not_delivered_again(queue: QueueUnderTest)
 
     await queue.complete(received)
 
+    assert await queue.receive_one(timeout=SETTLE_SECONDS) is None
+
+
+async def test_a_message_id_sent_again_within_the_window_is_dropped(queue: QueueUnderTest) -> None:
+    # The outbox may send an order's message twice (it crashed between sending and marking
+    # the entry sent); duplicate detection on the message id is its first line of defence.
+    sent = submit_order_message()
+    await queue.sender.send(sent)
+    await queue.sender.send(replace(sent, body=b'{"cartId": "cart-1", "sentAgain": true}'))
+
+    received = await receive(queue)
+    await queue.complete(received)
+
+    assert received.get_body() == sent.body
     assert await queue.receive_one(timeout=SETTLE_SECONDS) is None

@@ -1,0 +1,246 @@
+"""The AMQP 1.0 side of the test broker, on python-qpid-proton's reactor (one thread).
+
+Clients attach links to three kinds of node (see addresses.py). Messages sent to a queue are
+stored (queue.py); a receiving link gets messages as far as its credit allows, each locked
+(peek-lock) or, when the client asked for pre-settled deliveries, removed (receive-and-delete).
+The client's outcome settles the lock: accepted completes, rejected with the
+``com.microsoft:dead-letter`` condition dead-letters, modified with delivery-failed abandons,
+released gives the lock back uncounted.
+"""
+
+from contextlib import suppress
+from datetime import UTC, datetime
+from typing import Any
+
+from proton import Condition, Delivery, Event, Link, Message, Terminus
+from proton.handlers import MessagingHandler
+from proton.reactor import Container
+
+from tests.stand_ins.servicebus import addresses
+from tests.stand_ins.servicebus.queue import LockLost, Queue, QueueFull
+from tests.stand_ins.servicebus.requests import answer_cbs, answer_management
+from tests.stand_ins.servicebus.wire import as_delivered, delivery_tag
+
+DEAD_LETTER_CONDITION = "com.microsoft:dead-letter"
+# Credit the broker gives each sending client (flow control on incoming messages).
+INCOMING_CREDIT = 100
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Broker(MessagingHandler):  # type: ignore[misc]
+    def __init__(self, queues: dict[str, Queue], host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(prefetch=INCOMING_CREDIT, auto_accept=False, auto_settle=True)
+        self._entities: dict[str, Queue] = {}
+        for queue in queues.values():
+            self._entities[queue.name] = queue
+            if queue.dead_letters is not None:
+                self._entities[queue.dead_letters.name] = queue.dead_letters
+        self._url = f"amqp://{host}:{port}"
+        self._consumers: list[Link] = []
+        self.port: int | None = None
+
+    # Start-up
+
+    def on_start(self, event: Event) -> None:
+        acceptor = event.container.listen(self._url)
+        # The OS picked the port: announce it (the test fixture reads this line).
+        self.port = acceptor._selectable._delegate.getsockname()[1]
+        print(f"Service Bus test broker listening on 127.0.0.1:{self.port}", flush=True)
+
+    # Links
+
+    def on_link_opening(self, event: Event) -> None:
+        link: Link = event.link
+        remote = link.remote_source if link.is_sender else link.remote_target
+        address = addresses.parse(remote.address)
+        if address is None or (address.node != "cbs" and address.entity not in self._entities):
+            link.condition = Condition("amqp:not-found", f"No such node: {remote.address!r}")
+            link.close()
+            return
+        if link.is_sender:
+            link.source.address = remote.address
+            link.source.type = Terminus.SOURCE  # keep proton's defaults otherwise
+            if address.node == "entity":
+                self._consumers.append(link)
+        else:
+            link.target.address = remote.address
+
+    def on_link_closing(self, event: Event) -> None:
+        self._forget(event.link)
+
+    def on_disconnected(self, event: Event) -> None:
+        for link in [link for link in self._consumers if link.connection == event.connection]:
+            self._forget(link)
+
+    def _forget(self, link: Link) -> None:
+        if link in self._consumers:
+            self._consumers.remove(link)
+
+    # Incoming messages: sends to a queue, and requests to $cbs and $management
+
+    def on_message(self, event: Event) -> None:
+        address = addresses.parse(event.link.target.address)
+        assert address is not None, "links to unknown nodes are refused on attach"
+        message: Message = event.message
+        if address.node == "entity":
+            self._enqueue(event, address.entity, message)
+            return
+        if address.node == "cbs":
+            response = answer_cbs(message)
+        else:
+            response = answer_management(self._entities[address.entity], message, utc_now())
+        self._reply(event, response)
+        self.accept(event.delivery)
+        self._pump_all()
+
+    def _enqueue(self, event: Event, entity: str, message: Message) -> None:
+        queue = self._entities[entity]
+        if queue.dead_letters is None:
+            self.reject(event.delivery)  # Service Bus refuses sends to a dead-letter queue
+            return
+        try:
+            queue.enqueue(message.encode(), _text(message.id), utc_now())
+        except QueueFull as full:
+            event.delivery.local.condition = Condition("amqp:resource-limit-exceeded", str(full))
+            self.reject(event.delivery)
+            return
+        self.accept(event.delivery)
+        self._pump(queue)
+
+    def _reply(self, event: Event, response: Message) -> None:
+        """Send on the client's receiving link attached to the same node on this connection."""
+        for link in _sending_links(event.connection):
+            if link.source.address == event.link.target.address:
+                link.send(response)
+                return
+
+    # Outgoing messages: peek-lock and receive-and-delete deliveries
+
+    def on_sendable(self, event: Event) -> None:
+        if event.link in self._consumers:
+            self._deliver(event.link)
+
+    def _pump(self, queue: Queue) -> None:
+        for link in self._consumers:
+            if self._entity_of(link) is queue:
+                self._deliver(link)
+
+    def _pump_all(self) -> None:
+        for link in list(self._consumers):
+            self._deliver(link)
+
+    def _deliver(self, link: Link) -> None:
+        queue = self._entity_of(link)
+        now = utc_now()
+        while link.credit > 0:
+            if link.snd_settle_mode == Link.SND_SETTLED:
+                taken = queue.take_next(now)
+                if taken is None:
+                    return
+                link.send(as_delivered(taken)).settle()
+                continue
+            locked = queue.lock_next(now)
+            if locked is None:
+                break
+            assert locked.lock_token is not None
+            assert locked.locked_until is not None
+            delivery = link.send(as_delivered(locked), tag=delivery_tag(locked.lock_token))
+            # Proton reads delivery tags back as UTF-8 text, which a GUID's bytes are not:
+            # keep the token on the delivery as well.
+            delivery.lock_token = locked.lock_token
+            self._wake_at(locked.locked_until)
+
+    def _entity_of(self, link: Link) -> Queue:
+        address = addresses.parse(link.source.address)
+        assert address is not None
+        return self._entities[address.entity]
+
+    # Settlement of peek-locked deliveries (auto_settle settles them after these return)
+
+    def on_accepted(self, event: Event) -> None:
+        self._settle(event, lambda queue, token, now: queue.complete(token, now))
+
+    def on_rejected(self, event: Event) -> None:
+        condition = event.delivery.remote.condition
+        if condition is None or condition.name != DEAD_LETTER_CONDITION:
+            # A plain reject: Service Bus dead-letters it too, without a reason.
+            self._settle(event, lambda queue, token, now: queue.dead_letter(token, None, None, now))
+            return
+        info: dict[Any, Any] = {str(k): v for k, v in (condition.info or {}).items()}
+        self._settle(
+            event,
+            lambda queue, token, now: queue.dead_letter(
+                token,
+                _text(info.get("DeadLetterReason")),
+                _text(info.get("DeadLetterErrorDescription")),
+                now,
+            ),
+        )
+
+    def on_released(self, event: Event) -> None:
+        delivery: Delivery = event.delivery
+        if delivery.remote_state == Delivery.MODIFIED and delivery.remote.undeliverable:
+            # Defer (modified, undeliverable-here) is not served: fail loudly, not wrongly.
+            event.link.condition = Condition(
+                "amqp:not-implemented", "The test broker does not implement defer."
+            )
+            event.link.close()
+            return
+        if delivery.remote_state == Delivery.MODIFIED and delivery.remote.failed:
+            self._settle(event, lambda queue, token, now: queue.abandon(token, now))
+        else:
+            self._settle(event, lambda queue, token, now: queue.release(token, now))
+
+    def _settle(self, event: Event, outcome: Any) -> None:
+        lock_token = getattr(event.delivery, "lock_token", None)
+        if event.link not in self._consumers or lock_token is None:
+            return
+        queue = self._entity_of(event.link)
+        # Settling an expired lock changes nothing: the message was delivered again.
+        with suppress(LockLost):
+            outcome(queue, lock_token, utc_now())
+        # The SDK's peek-lock receiver settles second (rcv-settle-mode second): it waits for
+        # the broker to settle, echoing the outcome it sent.
+        if not event.delivery.settled:
+            event.delivery.update(event.delivery.remote_state)
+            event.delivery.settle()
+        self._pump(queue)
+
+    # Lock expiry
+
+    def _wake_at(self, moment: datetime) -> None:
+        delay = max(0.0, (moment - utc_now()).total_seconds())
+        self._container.schedule(delay, self)
+
+    def on_timer_task(self, event: Event) -> None:
+        now = utc_now()
+        for queue in self._entities.values():
+            queue.expire_locks(now)
+        self._pump_all()
+
+    def on_reactor_init(self, event: Event) -> None:
+        self._container: Container = event.container
+        super().on_reactor_init(event)
+
+
+def _sending_links(connection: Any) -> list[Link]:
+    links = []
+    link = connection.link_head(Link.LOCAL_ACTIVE)
+    while link is not None:
+        if link.is_sender:
+            links.append(link)
+        link = link.next(Link.LOCAL_ACTIVE)
+    return links
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def serve(queues: dict[str, Queue], host: str = "127.0.0.1", port: int = 0) -> None:
+    Container(Broker(queues, host, port)).run()
