@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make run   - start the local host on the embedded backends (http://127.0.0.1:7071/api)
-#   make test  - ruff, mypy and the whole test suite
+#   make test  - ruff, mypy and the whole test suite (also needs Node.js 20 and npm, for the
+#                Cosmos DB stand-in of the contract suite)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ COSMOSDB_STAND_IN := tests/stand_ins/cosmosdb
 COSMOSDB_STAMP := $(COSMOSDB_STAND_IN)/node_modules/.installed
 # The function folders are type-checked with the code they call.
 FUNCTION_FOLDERS := $(patsubst %/function.json,%,$(wildcard */function.json))
-TYPED := shared local_host tools $(FUNCTION_FOLDERS)
+TYPED := shared local_host tools tests/stand_ins $(FUNCTION_FOLDERS)
 
 .PHONY: run run-web run-worker test check lint format types pytest stand-ins test-azure chaos \
 	dead-letters clean

@@ -50,6 +50,6 @@ def _announced_port(process: "subprocess.Popen[bytes]", log: Path) -> int:
             break
         time.sleep(POLL_SECONDS)
     raise StandInFailed(
-        f"{' '.join(map(str, process.args))!s} did not announce an address on 127.0.0.1"
+        f"{process.args!r} did not announce an address on 127.0.0.1"
         f" (exit code {process.poll()}); its output is in {log}"
     )

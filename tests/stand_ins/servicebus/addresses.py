@@ -29,9 +29,10 @@ def parse(address: str | None) -> Address | None:
         return Address("cbs")
     if path.endswith("/" + MANAGEMENT):
         return Address("management", _entity(path.removesuffix("/" + MANAGEMENT)))
-    if not path or "$" in path.replace("/" + DEAD_LETTER_QUEUE, "", 1).lower():
+    entity = _entity(path)
+    if not entity or "$" in entity.removesuffix("/" + DEAD_LETTER_QUEUE):
         return None
-    return Address("entity", _entity(path))
+    return Address("entity", entity)
 
 
 def _entity(path: str) -> str:

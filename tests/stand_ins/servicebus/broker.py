@@ -8,11 +8,13 @@ The client's outcome settles the lock: accepted completes, rejected with the
 released gives the lock back uncounted.
 """
 
+import socket
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
-from proton import Condition, Delivery, Event, Link, Message, Terminus
+from proton import Condition, Connection, Delivery, Event, Link, Message, Terminus
 from proton.handlers import MessagingHandler
 from proton.reactor import Container
 
@@ -25,12 +27,14 @@ DEAD_LETTER_CONDITION = "com.microsoft:dead-letter"
 # Credit the broker gives each sending client (flow control on incoming messages).
 INCOMING_CREDIT = 100
 
+Outcome = Callable[[Queue, Any, datetime], None]
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Broker(MessagingHandler):  # type: ignore[misc]
+class Broker(MessagingHandler):
     def __init__(self, queues: dict[str, Queue], host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__(prefetch=INCOMING_CREDIT, auto_accept=False, auto_settle=True)
         self._entities: dict[str, Queue] = {}
@@ -40,36 +44,49 @@ class Broker(MessagingHandler):  # type: ignore[misc]
                 self._entities[queue.dead_letters.name] = queue.dead_letters
         self._url = f"amqp://{host}:{port}"
         self._consumers: list[Link] = []
-        self.port: int | None = None
+        self._container: Container | None = None
 
     # Start-up
 
     def on_start(self, event: Event) -> None:
-        acceptor = event.container.listen(self._url)
-        # The OS picked the port: announce it (the test fixture reads this line).
-        self.port = acceptor._selectable._delegate.getsockname()[1]
-        print(f"Service Bus test broker listening on 127.0.0.1:{self.port}", flush=True)
+        self._container = event.container
+        acceptor = self._container.listen(self._url)
+        # Proton does not say which port the OS picked; its listening socket does.
+        listening = acceptor._selectable._delegate
+        assert isinstance(listening, socket.socket)
+        port = listening.getsockname()[1]
+        # The test fixture reads this line.
+        print(f"Service Bus test broker listening on 127.0.0.1:{port}", flush=True)
 
     # Links
 
     def on_link_opening(self, event: Event) -> None:
-        link: Link = event.link
+        link = _link(event)
         remote = link.remote_source if link.is_sender else link.remote_target
         address = addresses.parse(remote.address)
         if address is None or (address.node != "cbs" and address.entity not in self._entities):
-            link.condition = Condition("amqp:not-found", f"No such node: {remote.address!r}")
-            link.close()
+            # Proton opens the link once this returns: refuse it when it is open.
+            link.refusal = Condition("amqp:not-found", f"No such node: {remote.address!r}")
             return
+        # Both were checked by parse() above: an address the broker serves.
+        assert remote.address is not None
         if link.is_sender:
             link.source.address = remote.address
-            link.source.type = Terminus.SOURCE  # keep proton's defaults otherwise
+            link.source.type = Terminus.SOURCE
             if address.node == "entity":
                 self._consumers.append(link)
         else:
             link.target.address = remote.address
 
+    def on_link_opened(self, event: Event) -> None:
+        link = _link(event)
+        refusal = getattr(link, "refusal", None)
+        if refusal is not None:
+            link.condition = refusal
+            link.close()
+
     def on_link_closing(self, event: Event) -> None:
-        self._forget(event.link)
+        self._forget(_link(event))
 
     def on_disconnected(self, event: Event) -> None:
         for link in [link for link in self._consumers if link.connection == event.connection]:
@@ -82,46 +99,49 @@ class Broker(MessagingHandler):  # type: ignore[misc]
     # Incoming messages: sends to a queue, and requests to $cbs and $management
 
     def on_message(self, event: Event) -> None:
-        address = addresses.parse(event.link.target.address)
-        assert address is not None, "links to unknown nodes are refused on attach"
+        link, delivery = _link(event), _delivery(event)
+        address = addresses.parse(link.target.address)
+        if address is None or getattr(link, "refusal", None) is not None:
+            self.reject(delivery)  # sent on a link being refused
+            return
         message: Message = event.message
         if address.node == "entity":
-            self._enqueue(event, address.entity, message)
+            self._enqueue(delivery, self._entities[address.entity], message)
             return
         if address.node == "cbs":
             response = answer_cbs(message)
         else:
             response = answer_management(self._entities[address.entity], message, utc_now())
-        self._reply(event, response)
-        self.accept(event.delivery)
+        self._reply(link, response)
+        self.accept(delivery)
         self._pump_all()
 
-    def _enqueue(self, event: Event, entity: str, message: Message) -> None:
-        queue = self._entities[entity]
+    def _enqueue(self, delivery: Delivery, queue: Queue, message: Message) -> None:
         if queue.dead_letters is None:
-            self.reject(event.delivery)  # Service Bus refuses sends to a dead-letter queue
+            self.reject(delivery)  # Service Bus refuses sends to a dead-letter queue
             return
         try:
             queue.enqueue(message.encode(), _text(message.id), utc_now())
         except QueueFull as full:
-            event.delivery.local.condition = Condition("amqp:resource-limit-exceeded", str(full))
-            self.reject(event.delivery)
+            delivery.local.condition = Condition("amqp:resource-limit-exceeded", str(full))
+            self.reject(delivery)
             return
-        self.accept(event.delivery)
+        self.accept(delivery)
         self._pump(queue)
 
-    def _reply(self, event: Event, response: Message) -> None:
-        """Send on the client's receiving link attached to the same node on this connection."""
-        for link in _sending_links(event.connection):
-            if link.source.address == event.link.target.address:
+    def _reply(self, request_link: Link, response: Message) -> None:
+        """Answer on the client's receiving link attached to the same node."""
+        for link in _sending_links(request_link.connection):
+            if link.source.address == request_link.target.address:
                 link.send(response)
                 return
 
     # Outgoing messages: peek-lock and receive-and-delete deliveries
 
     def on_sendable(self, event: Event) -> None:
-        if event.link in self._consumers:
-            self._deliver(event.link)
+        link = _link(event)
+        if link in self._consumers:
+            self._deliver(link)
 
     def _pump(self, queue: Queue) -> None:
         for link in self._consumers:
@@ -136,7 +156,7 @@ class Broker(MessagingHandler):  # type: ignore[misc]
         queue = self._entity_of(link)
         now = utc_now()
         while link.credit > 0:
-            if link.snd_settle_mode == Link.SND_SETTLED:
+            if link.remote_snd_settle_mode == Link.SND_SETTLED:
                 taken = queue.take_next(now)
                 if taken is None:
                     return
@@ -144,7 +164,7 @@ class Broker(MessagingHandler):  # type: ignore[misc]
                 continue
             locked = queue.lock_next(now)
             if locked is None:
-                break
+                return
             assert locked.lock_token is not None
             assert locked.locked_until is not None
             delivery = link.send(as_delivered(locked), tag=delivery_tag(locked.lock_token))
@@ -158,62 +178,60 @@ class Broker(MessagingHandler):  # type: ignore[misc]
         assert address is not None
         return self._entities[address.entity]
 
-    # Settlement of peek-locked deliveries (auto_settle settles them after these return)
+    # Settlement of peek-locked deliveries
 
     def on_accepted(self, event: Event) -> None:
         self._settle(event, lambda queue, token, now: queue.complete(token, now))
 
     def on_rejected(self, event: Event) -> None:
-        condition = event.delivery.remote.condition
-        if condition is None or condition.name != DEAD_LETTER_CONDITION:
-            # A plain reject: Service Bus dead-letters it too, without a reason.
-            self._settle(event, lambda queue, token, now: queue.dead_letter(token, None, None, now))
-            return
-        info: dict[Any, Any] = {str(k): v for k, v in (condition.info or {}).items()}
+        condition = _delivery(event).remote.condition
+        info: dict[str, Any] = {}
+        if condition is not None and condition.name == DEAD_LETTER_CONDITION:
+            raw: Any = condition.info or {}
+            info = {str(key): value for key, value in raw.items()}
+        # A plain reject dead-letters too (Service Bus does the same), without a reason.
+        reason = _text(info.get("DeadLetterReason"))
+        description = _text(info.get("DeadLetterErrorDescription"))
         self._settle(
-            event,
-            lambda queue, token, now: queue.dead_letter(
-                token,
-                _text(info.get("DeadLetterReason")),
-                _text(info.get("DeadLetterErrorDescription")),
-                now,
-            ),
+            event, lambda queue, token, now: queue.dead_letter(token, reason, description, now)
         )
 
     def on_released(self, event: Event) -> None:
-        delivery: Delivery = event.delivery
-        if delivery.remote_state == Delivery.MODIFIED and delivery.remote.undeliverable:
+        delivery = _delivery(event)
+        modified = delivery.remote_state == Delivery.MODIFIED
+        if modified and delivery.remote.undeliverable:
             # Defer (modified, undeliverable-here) is not served: fail loudly, not wrongly.
-            event.link.condition = Condition(
+            link = _link(event)
+            link.condition = Condition(
                 "amqp:not-implemented", "The test broker does not implement defer."
             )
-            event.link.close()
-            return
-        if delivery.remote_state == Delivery.MODIFIED and delivery.remote.failed:
+            link.close()
+        elif modified and delivery.remote.failed:
             self._settle(event, lambda queue, token, now: queue.abandon(token, now))
         else:
             self._settle(event, lambda queue, token, now: queue.release(token, now))
 
-    def _settle(self, event: Event, outcome: Any) -> None:
-        lock_token = getattr(event.delivery, "lock_token", None)
-        if event.link not in self._consumers or lock_token is None:
+    def _settle(self, event: Event, outcome: Outcome) -> None:
+        link, delivery = _link(event), _delivery(event)
+        lock_token = getattr(delivery, "lock_token", None)
+        if link not in self._consumers or lock_token is None:
             return
-        queue = self._entity_of(event.link)
+        queue = self._entity_of(link)
         # Settling an expired lock changes nothing: the message was delivered again.
         with suppress(LockLost):
             outcome(queue, lock_token, utc_now())
         # The SDK's peek-lock receiver settles second (rcv-settle-mode second): it waits for
         # the broker to settle, echoing the outcome it sent.
-        if not event.delivery.settled:
-            event.delivery.update(event.delivery.remote_state)
-            event.delivery.settle()
+        if not delivery.settled:
+            delivery.update(delivery.remote_state)
+            delivery.settle()
         self._pump(queue)
 
     # Lock expiry
 
     def _wake_at(self, moment: datetime) -> None:
-        delay = max(0.0, (moment - utc_now()).total_seconds())
-        self._container.schedule(delay, self)
+        assert self._container is not None
+        self._container.schedule(max(0.0, (moment - utc_now()).total_seconds()), self)
 
     def on_timer_task(self, event: Event) -> None:
         now = utc_now()
@@ -221,13 +239,21 @@ class Broker(MessagingHandler):  # type: ignore[misc]
             queue.expire_locks(now)
         self._pump_all()
 
-    def on_reactor_init(self, event: Event) -> None:
-        self._container: Container = event.container
-        super().on_reactor_init(event)
+
+def _link(event: Event) -> Link:
+    link = event.link
+    assert link is not None
+    return link
 
 
-def _sending_links(connection: Any) -> list[Link]:
-    links = []
+def _delivery(event: Event) -> Delivery:
+    delivery = event.delivery
+    assert delivery is not None
+    return delivery
+
+
+def _sending_links(connection: Connection) -> list[Link]:
+    links: list[Link] = []
     link = connection.link_head(Link.LOCAL_ACTIVE)
     while link is not None:
         if link.is_sender:

@@ -14,6 +14,8 @@ from tests.stand_ins.servicebus.queue import LockLost, Queue
 from tests.stand_ins.servicebus.wire import as_delivered
 
 VENDOR = "com.microsoft:"
+# Proton's marker for an array whose elements carry no descriptor (typed as a plain value).
+_UNDESCRIBED: Any = UNDESCRIBED
 LOCK_LOST = VENDOR + "message-lock-lost"
 
 
@@ -21,14 +23,15 @@ def answer_cbs(request: Message) -> Message:
     """Accept any put-token: the SDK's token exchange is exercised, not the token itself
     (the broker is a test double; real keys, SAS signatures and Entra ID tokens are checked
     only by Service Bus)."""
-    properties = request.properties or {}
+    properties: dict[str, Any] = request.properties or {}
     if properties.get("operation") != "put-token":
         return _response(request, 400, "Only put-token is served.", cbs=True)
     return _response(request, 202, "Accepted", cbs=True)
 
 
 def answer_management(queue: Queue, request: Message, now: datetime) -> Message:
-    operation = str((request.properties or {}).get("operation", ""))
+    properties: dict[str, Any] = request.properties or {}
+    operation = str(properties.get("operation", ""))
     body: dict[Any, Any] = request.body if isinstance(request.body, dict) else {}
     try:
         if operation == VENDOR + "renew-lock":
@@ -39,7 +42,7 @@ def answer_management(queue: Queue, request: Message, now: datetime) -> Message:
                 request,
                 200,
                 "OK",
-                body={"expirations": Array(UNDESCRIBED, Data.TIMESTAMP, *expirations)},
+                body={"expirations": Array(_UNDESCRIBED, Data.TIMESTAMP, *expirations)},
             )
         if operation == VENDOR + "peek-message":
             peeked = queue.peek(int(body["from-sequence-number"]), int(body["message-count"]))

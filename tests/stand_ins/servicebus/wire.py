@@ -8,6 +8,7 @@ properties (names from azure/servicebus/_common/constants.py).
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from proton import Message, symbol, timestamp
 
@@ -32,7 +33,7 @@ def as_delivered(stored: StoredMessage) -> Message:
     """The stored message with what the broker adds on every delivery or peek."""
     message = decoded(stored.encoded)
     message.delivery_count = stored.delivery_count
-    # Also makes proton write the header, so the SDK reads a count of 0, not None.
+    # Proton leaves out a count of 0 (AMQP's default), which the SDK then reads as None.
     message.first_acquirer = stored.delivery_count == 0
     annotations = dict(message.annotations or {})
     annotations[SEQUENCE_NUMBER] = stored.sequence_number
@@ -43,12 +44,12 @@ def as_delivered(stored: StoredMessage) -> Message:
         annotations[DEAD_LETTER_SOURCE] = stored.dead_letter_source
     message.annotations = annotations
     if stored.dead_letter_source is not None:
-        properties = dict(message.properties or {})
+        properties: dict[str, Any] = dict(message.properties or {})
         if stored.dead_letter_reason is not None:
             properties[DEAD_LETTER_REASON] = stored.dead_letter_reason
         if stored.dead_letter_description is not None:
             properties[DEAD_LETTER_DESCRIPTION] = stored.dead_letter_description
-        message.properties = properties
+        message.properties = properties  # type: ignore[assignment]  # stub says None
     return message
 
 
