@@ -43,6 +43,10 @@ def azure_monitor_options(settings: Settings) -> dict[str, Any]:
         "connection_string": settings.require(APPLICATIONINSIGHTS_CONNECTION_STRING),
         # Logging is the host's to export (it sends the function logs to Application Insights).
         "logger_name": "shared",
+        # Every trace, decided by the trace id (the same in the web and the worker): the
+        # distro's default, at most 5 traces a second, drops whole orders, even the first
+        # spans after start. OTEL_TRACES_SAMPLER / _ARG still override it.
+        "sampling_ratio": 1.0,
     }
     authentication = settings.get(APPLICATIONINSIGHTS_AUTHENTICATION_STRING)
     if authentication is not None:

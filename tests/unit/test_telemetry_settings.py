@@ -45,6 +45,7 @@ def test_the_application_insights_connection_string_turns_on_azure_monitor() -> 
     assert settings.telemetry_exporter() == "azuremonitor"
     options = azure_monitor_options(settings)
     assert options["connection_string"] == CONNECTION_STRING
+    assert options["sampling_ratio"] == 1.0  # one order, one whole trace
     assert "credential" not in options
 
 
