@@ -24,6 +24,7 @@ from local_host.host_logging import host_logger
 from local_host.http_server import HttpServer
 from local_host.listing import format_listing
 from local_host.queue_consumer import QueueConsumer
+from local_host.static_site import StaticSite
 from local_host.timer_trigger import TimerRunner
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
@@ -32,6 +33,8 @@ from shared.settings import MESSAGING_BACKEND, SettingError, Settings
 DEFAULT_PORT = 7071
 # How long a stop waits for running invocations before cancelling them.
 DEFAULT_SHUTDOWN_SECONDS = 30.0
+# The shopper's page, served at / beside the API when the app folder has it.
+STOREFRONT_FOLDER = "storefront"
 
 log = host_logger("host")
 
@@ -108,6 +111,7 @@ class Host:
         if options.role.serves_http:
             port = options.port if options.port is not None else settings.local_http_port
             keys = FunctionKeys()
+            storefront = _storefront(app_dir, app.host.route_prefix)
             self._http = HttpServer(
                 app.functions,
                 app.host.route_prefix,
@@ -118,6 +122,7 @@ class Host:
                     AppServiceAuthentication() if authentication == "appservice" else None
                 ),
                 keys=keys,
+                static_site=storefront,
             )
             try:
                 await self._http.start()
@@ -158,6 +163,8 @@ class Host:
                     base_url,
                 )
             announce(f"Listening on {base_url}")
+            if storefront is not None:
+                announce(f"Storefront: {base_url}/")
 
     async def stop(self) -> None:
         """Stop taking work, let running invocations finish (bounded), then close everything."""
@@ -250,6 +257,20 @@ class Host:
                 log.exception("The %s loop stopped unexpectedly.", name)
 
         return asyncio.create_task(guarded(), name=name)
+
+
+def _storefront(app_dir: Path, route_prefix: str) -> StaticSite | None:
+    folder = app_dir / STOREFRONT_FOLDER
+    if not folder.is_dir():
+        return None
+    if not route_prefix.strip("/"):
+        # With an empty routePrefix the functions' routes start at / and would clash with it.
+        log.warning("routePrefix is empty: the storefront in %s is not served.", folder)
+        return None
+    try:
+        return StaticSite(folder)
+    except (OSError, ValueError) as error:
+        raise StartupError(f"Cannot serve the storefront in {folder}: {error}") from error
 
 
 async def _finish_or_cancel(tasks: list[asyncio.Task[None]], seconds: float) -> None:

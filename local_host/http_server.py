@@ -24,6 +24,7 @@ from local_host.host_logging import host_logger
 from local_host.invocation import HTTP_REASON, invoke
 from local_host.problems import problem_response
 from local_host.routing import MethodNotAllowed, Route, Router, RouteTemplate
+from local_host.static_site import StaticSite
 
 # The Functions host's request size limit; smaller limits are the functions' business.
 MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024
@@ -166,12 +167,15 @@ class HttpServer:
         shutdown_timeout: float,
         authentication: AppServiceAuthentication | None = None,
         keys: FunctionKeys | None = None,
+        static_site: StaticSite | None = None,
     ) -> None:
         self._router = build_router(functions, route_prefix)
         # Keys for authLevel function / admin routes (function_keys.py).
         self._keys = keys or FunctionKeys()
         # App Service authentication's imitation, with Authentication=appservice only.
         self._authentication = authentication
+        self._api_root = "/" + route_prefix.strip("/")
+        self._static_site = static_site
         self._host = host
         self._port = port
         app = web.Application(client_max_size=MAX_REQUEST_BODY_BYTES)
@@ -210,6 +214,8 @@ class HttpServer:
             return _bad_request(str(bad_host), request)
         if self._authentication is not None and self._authentication.serves(request.rel_url.path):
             return await self._authentication.handle(request)
+        if self._static_site is not None and not self._is_api_path(request.rel_url.path):
+            return await self._static_site.handle(request)
         path = request.rel_url.raw_path
         resolved = self._router.resolve(path, request.method)
         if resolved is None:
@@ -261,6 +267,9 @@ class HttpServer:
             # invoke() has logged the traceback; the client learns nothing about internals.
             return self._internal_error(request)
         return self._function_response(function, result, request)
+
+    def _is_api_path(self, path: str) -> bool:
+        return path == self._api_root or path.startswith(self._api_root + "/")
 
     def _function_response(
         self, function: LoadedFunction, result: object, request: web.Request
