@@ -1,7 +1,9 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
-#   make run   - start the local host on the embedded backends (http://127.0.0.1:7071/api)
+#   make run   - start the local host on the embedded backends: the storefront at
+#                http://127.0.0.1:7071/, the API at http://127.0.0.1:7071/api
 #   make test  - ruff, mypy and the whole test suite (also needs Node.js 20 and npm, for the
-#                Cosmos DB stand-in of the contract suite)
+#                Cosmos DB stand-in of the contract suite and axe-core; as root with apt it
+#                installs Debian's Chromium for the browser tests when it is missing)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,8 +16,13 @@ COSMOSDB_STAMP := $(COSMOSDB_STAND_IN)/node_modules/.installed
 FUNCTION_FOLDERS := $(patsubst %/function.json,%,$(wildcard */function.json))
 TYPED := shared local_host tools tests/stand_ins $(FUNCTION_FOLDERS)
 
-.PHONY: run run-web run-worker test check lint format types pytest stand-ins test-azure chaos \
-	dead-letters clean
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here)
+# and inject axe-core from npm (pinned in tests/browser/package-lock.json).
+CHROMIUM := /usr/bin/chromium
+AXE_STAMP := tests/browser/node_modules/.installed
+
+.PHONY: run run-web run-worker test check lint format types pytest stand-ins browser-deps \
+	test-azure chaos dead-letters clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
@@ -57,8 +64,25 @@ format: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy $(TYPED)
 
-pytest: $(STAMP) stand-ins
+pytest: $(STAMP) stand-ins browser-deps
 	$(BIN)/pytest
+
+browser-deps: $(CHROMIUM) $(AXE_STAMP)
+
+# On a fresh Debian machine (as root) apt installs Chromium, about two minutes once; elsewhere
+# this stops with the command to run.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+		echo "$(CHROMIUM) is missing; install it with: sudo apt-get update && sudo apt-get install -y chromium"; \
+		exit 1; \
+	fi
+
+$(AXE_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for axe-core: apt-get install -y npm"; exit 1; }
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	touch $(AXE_STAMP)
 
 # The contract suite against Cosmos DB and Service Bus - the emulators of docker-compose.yml or
 # Azure - configured by environment variables named like the app settings (CosmosDbConnection,
@@ -77,4 +101,5 @@ dead-letters: $(STAMP)
 	$(BIN)/python -m tools.dead_letters list
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache $(COSMOSDB_STAND_IN)/node_modules
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache .artifacts \
+		$(COSMOSDB_STAND_IN)/node_modules tests/browser/node_modules
