@@ -74,10 +74,11 @@ def axe_script() -> str:
 
 @dataclass
 class Shop:
-    """The app as web and worker processes on one data directory; the worker can be paused."""
+    """The app on one data directory: a web and a worker process (the worker can be paused),
+    or one process doing both (``worker`` None)."""
 
     web: HostProcess
-    worker: HostProcess
+    worker: HostProcess | None = None
 
     @property
     def url(self) -> str:
@@ -89,17 +90,24 @@ class Shop:
 
     def stop(self) -> None:
         self.web.kill()
-        self.worker.kill()
+        if self.worker is not None:
+            self.worker.kill()
 
 
-def start_shop(data_dir: Path, settings: Mapping[str, str] | None = None) -> Shop:
+def start_shop(
+    data_dir: Path, settings: Mapping[str, str] | None = None, *, split: bool = False
+) -> Shop:
     host_settings = {**embedded_host_settings(data_dir), **(settings or {})}
-    shop = Shop(
-        web=HostProcess(role="web", settings=host_settings),
-        worker=HostProcess(role="worker", settings=host_settings),
-    )
+    if not split:
+        shop = Shop(web=HostProcess(role="all", settings=host_settings))
+    else:
+        shop = Shop(
+            web=HostProcess(role="web", settings=host_settings),
+            worker=HostProcess(role="worker", settings=host_settings),
+        )
     try:
-        shop.worker.start()
+        if shop.worker is not None:
+            shop.worker.start()
         shop.web.start()
     except BaseException:
         shop.stop()
@@ -110,7 +118,17 @@ def start_shop(data_dir: Path, settings: Mapping[str, str] | None = None) -> Sho
 @pytest.fixture(scope="package")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     """The app with authentication off: shoppers type a handle."""
-    started = start_shop(tmp_path_factory.mktemp("shop-data"))
+    started = start_shop(tmp_path_factory.mktemp("shop-data"), split=True)
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="package")
+def signed_in_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    """The app with Authentication=appservice: the local host's development sign-in."""
+    started = start_shop(
+        tmp_path_factory.mktemp("signed-in-shop-data"), {"Authentication": "appservice"}
+    )
     yield started
     started.stop()
 

@@ -69,6 +69,7 @@ def test_the_order_shows_accepted_at_once_and_placed_when_it_exists_polled_as_to
 ) -> None:
     storefront = signed_in(page, shop)
     storefront.add(RUSKIE)
+    assert shop.worker is not None
     shop.worker.stop()  # submitted orders wait in the queue
     try:
         storefront.submit()
@@ -220,7 +221,7 @@ def test_a_shopper_orders_with_the_keyboard_only(page: Page, shop: Shop) -> None
     expect(page.locator("#order-heading")).to_be_focused()
 
 
-def _serious_accessibility_violations(page: Page, axe_script: str) -> list[str]:
+def serious_accessibility_violations(page: Page, axe_script: str) -> list[str]:
     """axe-core's serious and critical findings on the page as it is now."""
     # Evaluated through the DevTools protocol, which the page's CSP does not govern (an
     # injected <script> would be refused, as it should be).
@@ -245,22 +246,22 @@ def test_axe_core_finds_no_serious_violations_in_any_state(
 ) -> None:
     storefront = Storefront(page, shop.url).open()
     expect(page.get_by_label("Shopper handle")).to_be_visible()
-    assert _serious_accessibility_violations(page, axe_script) == []
+    assert serious_accessibility_violations(page, axe_script) == []
 
     storefront.start_as("anna smith")  # an error on show
     expect(storefront.message).to_be_visible()
-    assert _serious_accessibility_violations(page, axe_script) == []
+    assert serious_accessibility_violations(page, axe_script) == []
 
     storefront.start_as(new_handle())
     storefront.expect_ready()
     storefront.add(RUSKIE)
     storefront.add(MEAT)
     expect(storefront.total).to_have_text("60.00 PLN")
-    assert _serious_accessibility_violations(page, axe_script) == []
+    assert serious_accessibility_violations(page, axe_script) == []
 
     storefront.submit()
     expect(storefront.order_status).to_have_text(PLACED)
-    assert _serious_accessibility_violations(page, axe_script) == []
+    assert serious_accessibility_violations(page, axe_script) == []
 
 
 def test_the_page_works_at_phone_width(page: Page, shop: Shop, axe_script: str) -> None:
@@ -272,6 +273,6 @@ def test_the_page_works_at_phone_width(page: Page, shop: Shop, axe_script: str) 
     expect(storefront.total).to_have_text("88.00 PLN")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than a phone screen"
-    assert _serious_accessibility_violations(page, axe_script) == []
+    assert serious_accessibility_violations(page, axe_script) == []
     storefront.submit()
     expect(storefront.order_status).to_have_text(PLACED)
