@@ -2,7 +2,7 @@
 // It uses only the public HTTP API (see the README) and shows every refusal in the API's words.
 
 import { ApiError, ShopperApi } from "./api.js";
-import { h, money, replaceContent, when } from "./dom.js";
+import { h, replaceContent } from "./dom.js";
 import { retryAfterSeconds, watchOrder } from "./order-tracking.js";
 import {
   SIGN_IN_URL,
@@ -12,6 +12,7 @@ import {
   storeHandle,
   storedHandle,
 } from "./session.js";
+import { cartView, historyView, menuView, orderView } from "./views.js";
 
 const HISTORY_PAGE_SIZE = 5;
 const el = (id) => document.getElementById(id);
@@ -171,6 +172,11 @@ function rememberCart(answer) {
   state.etag = answer.headers.get("ETag");
   localStorage.setItem(state.cartKey, state.cart.id);
   renderCart();
+  // The history shows this cart too: keep its entry as fresh as the cart, without a request.
+  const entries = state.history.carts;
+  const index = entries.findIndex((entry) => entry.id === state.cart.id);
+  if (index >= 0) entries[index] = state.cart;
+  renderHistory();
 }
 
 function forgetCart() {
@@ -178,6 +184,7 @@ function forgetCart() {
   state.etag = null;
   localStorage.removeItem(state.cartKey);
   renderCart();
+  renderHistory();
 }
 
 async function reloadCart() {
@@ -194,7 +201,10 @@ async function reloadCart() {
 }
 
 async function ensureCart() {
-  if (!state.cart) rememberCart(await state.api.createCart());
+  if (!state.cart) {
+    rememberCart(await state.api.createCart());
+    await loadHistory(); // the new cart is the newest entry
+  }
   return state.cart;
 }
 
@@ -240,122 +250,13 @@ const submitCart = () =>
   });
 
 function renderMenu() {
-  replaceContent(
-    el("menu"),
-    state.products.map((product) =>
-      h(
-        "li",
-        { class: "product" },
-        h("span", { class: "product-name" }, product.name),
-        h("span", { class: "price" }, money(product.unitPrice, product.currency)),
-        h(
-          "button",
-          {
-            type: "button",
-            dataset: { key: `add:${product.id}` },
-            "aria-label": `Add one ${product.name}`,
-            onclick: () => addOne(product.id),
-          },
-          "Add",
-        ),
-      ),
-    ),
-  );
+  replaceContent(el("menu"), menuView(state.products, { add: addOne }));
 }
 
 function renderCart() {
-  const cart = state.cart;
-  if (!cart || cart.items.length === 0) {
-    replaceContent(el("cart"), h("p", { class: "empty" }, "Your cart is empty: add pierogi from the menu."));
-    return;
-  }
-  const rows = cart.items.map((item) =>
-    h(
-      "tr",
-      {},
-      h("th", { scope: "row" }, item.name),
-      h("td", { class: "number" }, money(item.unitPrice, cart.currency)),
-      h(
-        "td",
-        { class: "quantity" },
-        h(
-          "button",
-          {
-            type: "button",
-            class: "icon",
-            dataset: { key: `lower:${item.productId}` },
-            "aria-label": `One fewer ${item.name}`,
-            onclick: () => lowerOne(item.productId),
-          },
-          "−",
-        ),
-        h("output", { "aria-label": `Quantity of ${item.name}` }, item.quantity),
-        h(
-          "button",
-          {
-            type: "button",
-            class: "icon",
-            dataset: { key: `raise:${item.productId}` },
-            "aria-label": `One more ${item.name}`,
-            onclick: () => addOne(item.productId),
-          },
-          "+",
-        ),
-      ),
-      h("td", { class: "number" }, money(item.lineTotal, cart.currency)),
-      h(
-        "td",
-        {},
-        h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            dataset: { key: `remove:${item.productId}` },
-            "aria-label": `Remove ${item.name}`,
-            onclick: () => removeLine(item.productId),
-          },
-          "Remove",
-        ),
-      ),
-    ),
-  );
   replaceContent(
     el("cart"),
-    h(
-      "table",
-      { class: "cart-table" },
-      h("caption", { class: "visually-hidden" }, "Pierogi in your cart"),
-      h(
-        "thead",
-        {},
-        h(
-          "tr",
-          {},
-          ...["Pierogi", "Price", "Quantity", "Line total"].map((name) =>
-            h("th", { scope: "col" }, name),
-          ),
-          h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")),
-        ),
-      ),
-      h("tbody", {}, rows),
-      h(
-        "tfoot",
-        {},
-        h(
-          "tr",
-          {},
-          h("th", { scope: "row", colspan: 3 }, "Total"),
-          h("td", { class: "number total", id: "cart-total" }, money(cart.total, cart.currency)),
-          h("td", {}),
-        ),
-      ),
-    ),
-    h(
-      "button",
-      { type: "button", class: "submit", dataset: { key: "submit" }, onclick: submitCart },
-      "Submit order",
-    ),
+    cartView(state.cart, { raise: addOne, lower: lowerOne, remove: removeLine, submit: submitCart }),
   );
 }
 
@@ -365,53 +266,19 @@ function trackOrder(orderId, location, firstWait) {
   state.stopWatching();
   el("order-panel").hidden = false;
   renderOrder(orderId, "accepted");
+  const checkAgain = () => trackOrder(orderId, location, 0);
   state.stopWatching = watchOrder(location, firstWait, (update) => {
-    if (update.state === "placed") renderOrder(orderId, "placed", update.order);
+    if (update.state === "placed") renderOrder(orderId, "placed", { order: update.order });
     else if (update.state === "pending") renderOrder(orderId, "accepted");
-    else if (update.state === "error") {
-      renderOrder(orderId, "unknown", null, location);
-      showMessage(update.error.message);
-    } else renderOrder(orderId, "unknown", null, location);
+    else {
+      renderOrder(orderId, "unknown", { checkAgain });
+      if (update.state === "error") showMessage(update.error.message);
+    }
   });
 }
 
-const STATUS_WORDS = {
-  accepted: "Accepted: the kitchen is confirming your order…",
-  placed: "Placed: your pierogi are on their way.",
-  unknown: "Not confirmed yet.",
-};
-
-function renderOrder(orderId, status, order = null, location = null) {
-  const parts = [
-    h("p", {}, "Order ", h("code", {}, orderId)),
-    h("p", { class: `status status-${status}`, id: "order-status" }, STATUS_WORDS[status]),
-  ];
-  if (order) {
-    parts.push(
-      h(
-        "ul",
-        { class: "order-lines" },
-        order.items.map((item) =>
-          h("li", {}, `${item.quantity} × ${item.name}: ${money(item.lineTotal, order.currency)}`),
-        ),
-      ),
-      h("p", { class: "total" }, `Total ${money(order.total, order.currency)}`),
-    );
-  }
-  if (location) {
-    parts.push(
-      h(
-        "button",
-        {
-          type: "button",
-          dataset: { key: "check-order" },
-          onclick: () => trackOrder(orderId, location, 0),
-        },
-        "Check again",
-      ),
-    );
-  }
-  replaceContent(el("order"), parts);
+function renderOrder(orderId, status, options) {
+  replaceContent(el("order"), orderView(orderId, status, options));
 }
 
 // ---- carts and orders --------------------------------------------------------------------
@@ -432,41 +299,9 @@ async function loadHistory(more = false) {
 
 function renderHistory() {
   const { carts, token } = state.history;
-  const entries = carts.map((cart) => {
-    const count = cart.items.reduce((sum, item) => sum + item.quantity, 0);
-    const summary = `${when(cart.createdAt)}: ${count} pierogi, ${money(cart.total, cart.currency)}`;
-    const action = cart.ordered
-      ? h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            dataset: { key: `view:${cart.id}` },
-            onclick: () => viewOrder(cart.orderId || cart.id),
-          },
-          "View order",
-        )
-      : h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            dataset: { key: `continue:${cart.id}` },
-            onclick: () => continueCart(cart.id),
-          },
-          "Continue this cart",
-        );
-    return h(
-      "li",
-      { class: "history-entry" },
-      h("span", { class: `badge ${cart.ordered ? "ordered" : "open"}` }, cart.ordered ? "Ordered" : "Open"),
-      h("span", {}, summary),
-      action,
-    );
-  });
   replaceContent(
     el("history"),
-    entries.length ? entries : [h("li", { class: "empty" }, "Nothing here yet.")],
+    historyView(carts, state.cart && state.cart.id, { viewOrder, continueCart }),
   );
   el("more").hidden = !token;
 }

@@ -6,7 +6,7 @@ import uuid
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import Shop
+from tests.browser.conftest import ARTIFACTS, Shop
 from tests.browser.storefront_page import ACCEPTED, PLACED, Storefront
 
 RUSKIE = "Pierogi ruskie (quark and potatoes)"
@@ -273,6 +273,10 @@ def test_the_page_works_at_phone_width(page: Page, shop: Shop, axe_script: str) 
     expect(storefront.total).to_have_text("88.00 PLN")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than a phone screen"
+    cart_box = page.locator("#cart").bounding_box()
+    assert cart_box is not None
+    assert cart_box["x"] + cart_box["width"] <= 375, cart_box
+    page.screenshot(path=ARTIFACTS / "test_the_page_works_at_phone_width-cart.png", full_page=True)
     assert serious_accessibility_violations(page, axe_script) == []
     storefront.submit()
     expect(storefront.order_status).to_have_text(PLACED)

@@ -152,7 +152,8 @@ async def test_no_path_leaves_the_folder(server: HttpServer, target: str) -> Non
 
 
 async def test_the_api_prefix_still_goes_to_the_functions(client: httpx.AsyncClient) -> None:
-    # No function here: the host's own 404 for an unrouted API path, not the site's.
+    # No function here: the host's own 404 for an unrouted API path, never a page's.
     response = await client.get("/api/products")
     assert response.status_code == 404
-    assert "No function is routed" in response.json()["detail"]
+    assert b"There is no page" not in response.content
+    assert "Content-Security-Policy" not in response.headers
