@@ -1,9 +1,10 @@
 """The dead-letter sub-queue of a Service Bus queue, for the dead-letter command.
 
-Not testable offline (no emulator here): kept small, and apart from the embedded source.
-Listing peeks (nothing is locked or changed). Re-queueing receives the dead letters in
-peek-lock mode until it finds the one asked for, sends its body to the queue under a new
-message id, completes it in the dead-letter sub-queue and abandons the others it locked.
+Kept apart from the embedded source; tested against the Service Bus test broker
+(tests/integration/test_dead_letters_servicebus.py). Listing peeks (nothing is locked or
+changed). Re-queueing receives the dead letters in peek-lock mode until it finds the one asked
+for, sends its body to the queue under a new message id, completes it in the dead-letter
+sub-queue and abandons the others it locked.
 """
 
 import re
@@ -23,6 +24,8 @@ PEEK_BATCH = 100
 MAX_SCANNED = 5000
 RECEIVE_WAIT_SECONDS = 5.0
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Set by Service Bus on a dead letter, among its application properties.
+DEAD_LETTER_PROPERTIES = frozenset({"DeadLetterReason", "DeadLetterErrorDescription"})
 
 _REQUEUED = re.compile(r"^(?P<original>.*):requeue:(?P<count>\d+)$")
 
@@ -45,6 +48,15 @@ def _properties(message: ServiceBusReceivedMessage) -> dict[str, Any]:
             v.decode() if isinstance(v, bytes) else v
         )
         for k, v in (message.application_properties or {}).items()
+    }
+
+
+def _resent_properties(message: ServiceBusReceivedMessage) -> dict[Any, Any]:
+    """The application properties the sender set: Service Bus added the dead-letter ones."""
+    return {
+        key: value
+        for key, value in (message.application_properties or {}).items()
+        if (key.decode() if isinstance(key, bytes) else str(key)) not in DEAD_LETTER_PROPERTIES
     }
 
 
@@ -153,7 +165,7 @@ class ServiceBusDeadLetters(DeadLetterSource):
                 correlation_id=message.correlation_id,
                 content_type=message.content_type,
                 subject=message.subject,
-                application_properties=message.application_properties,
+                application_properties=_resent_properties(message),
             )
         )
         # Sent first, completed second: a failure in between leaves a duplicate, not a loss.

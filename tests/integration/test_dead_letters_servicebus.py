@@ -102,6 +102,8 @@ async def test_requeue_sends_the_body_again_under_a_new_id_and_removes_the_dead_
             assert requeued.message_id == "stuck-1:requeue:1"
             assert b"".join(requeued.body) == b'{"x": 1}'
             assert requeued.correlation_id == "trace-7"
+            # The sender's properties, not the dead letter's reason and description.
+            assert requeued.application_properties == {b"schemaVersion": 1}
             await receiver.complete_message(requeued)
         async with client.get_queue_receiver(
             QUEUE, sub_queue=ServiceBusSubQueue.DEAD_LETTER
