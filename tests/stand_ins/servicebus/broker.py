@@ -143,6 +143,12 @@ class Broker(MessagingHandler):
         if link in self._consumers:
             self._deliver(link)
 
+    def on_link_flow(self, event: Event) -> None:
+        # Proton calls on_sendable only for credit; a drain request may come with none.
+        link = _link(event)
+        if link in self._consumers and link.drain_mode:
+            self._deliver(link)
+
     def _pump(self, queue: Queue) -> None:
         for link in self._consumers:
             if self._entity_of(link) is queue:
@@ -159,12 +165,12 @@ class Broker(MessagingHandler):
             if link.remote_snd_settle_mode == Link.SND_SETTLED:
                 taken = queue.take_next(now)
                 if taken is None:
-                    return
+                    break
                 link.send(as_delivered(taken)).settle()
                 continue
             locked = queue.lock_next(now)
             if locked is None:
-                return
+                break
             assert locked.lock_token is not None
             assert locked.locked_until is not None
             delivery = link.send(as_delivered(locked), tag=delivery_tag(locked.lock_token))
@@ -172,6 +178,10 @@ class Broker(MessagingHandler):
             # keep the token on the delivery as well.
             delivery.lock_token = locked.lock_token
             self._wake_at(locked.locked_until)
+        if link.drain_mode:
+            # The receiver asked for its unused credit back (the SDK does before closing a
+            # receiver and after a receive times out) and waits for this answer.
+            link.drained()
 
     def _entity_of(self, link: Link) -> Queue:
         address = addresses.parse(link.source.address)
