@@ -11,8 +11,8 @@ as they are; a container whose partition key differs is an error (exit status 1)
 lacks the composite indexes a warning.
 
 Service Bus queues are not created here: the emulator declares them in
-emulators/servicebus/Config.json, and on Azure they are created once with the Azure CLI (see
-docs/functions-host.md).
+emulators/servicebus/Config.json; in Azure the template in infra/ creates the queue (and these
+containers), or the Azure CLI does (see docs/functions-host.md).
 """
 
 import argparse
@@ -51,6 +51,7 @@ APP_CONTAINERS = (CARTS, ORDERS, POISON_MESSAGES)
 #   carts query():            ORDER BY c.createdAt DESC, c.id DESC
 #   outbox sweep:             ORDER BY c.outbox.recordedAt ASC, c.customer ASC, c.id ASC
 #   poison-messages query():  ORDER BY c.recordedAt DESC, c.id DESC
+# infra/app/cosmos.bicep sets the same policy (tests/infra keeps the two equal).
 # One policy for all containers keeps provisioning simple; an unused composite index only
 # adds a little to the cost of writes.
 INDEXING_POLICY: dict[str, Any] = {
