@@ -21,6 +21,12 @@ param namePrefix string = 'pierogi'
 @description('Name of the resource group; empty: rg-<environmentName>.')
 param resourceGroupName string = ''
 
+@description('Client id of the Entra ID app registration shoppers sign in to (App Service authentication). Empty: authentication is on with no provider, so every call but the anonymous routes answers 401.')
+param authClientId string = ''
+
+@description('OpenID issuer of that registration; empty: this tenant (https://login.microsoftonline.com/<tenant id>/v2.0).')
+param authOpenIdIssuer string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var prefix = toLower(namePrefix)
@@ -107,6 +113,8 @@ module api 'app/api.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     appSettings: {
+      // Shoppers are the App Service principal (module auth below); never 'none' in Azure.
+      Authentication: 'appservice'
       StorageBackend: 'cosmos'
       MessagingBackend: 'servicebus'
       SubmitOrderQueue: submitOrderQueueName
@@ -122,6 +130,17 @@ module api 'app/api.bicep' = {
       ServiceBusConnection__credential: 'managedidentity'
       ServiceBusConnection__clientId: identity.outputs.clientId
     }
+  }
+}
+
+// App Service authentication (authsettingsV2) in front of the app.
+module auth 'app/auth.bicep' = {
+  name: 'auth'
+  scope: rg
+  params: {
+    appName: api.outputs.name
+    clientId: authClientId
+    openIdIssuer: empty(authOpenIdIssuer) ? '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0' : authOpenIdIssuer
   }
 }
 

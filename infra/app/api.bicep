@@ -94,7 +94,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
-  // checkov:skip=CKV_AZURE_13:Misapplied: this is the 'appsettings' resource; App Service authentication is the separate 'authsettingsV2' config
+  // checkov:skip=CKV_AZURE_13:Misapplied: this is the 'appsettings' resource; App Service authentication is the 'authsettingsV2' config of auth.bicep
   // checkov:skip=CKV_AZURE_63:Misapplied: HTTP logging is a 'web' config property; logs go to Application Insights
   // checkov:skip=CKV_AZURE_65:Misapplied: detailed error pages are a 'web' config property; the API answers problem+json itself
   // checkov:skip=CKV_AZURE_66:Misapplied: failed request tracing is a 'web' config property (IIS); requests are traced in Application Insights
@@ -124,8 +124,7 @@ resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01'
   }
 }
 
-// App Service authentication (Microsoft.Web/sites/config 'authsettingsV2') belongs here, as a
-// child of `app`, when the app runs with Authentication=appservice.
+// App Service authentication (authsettingsV2) is set by auth.bicep.
 
 output name string = app.name
 output apiBaseUrl string = 'https://${app.properties.defaultHostName}/api'

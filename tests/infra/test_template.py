@@ -28,7 +28,7 @@ from shared.adapters.servicebus_sender import ServiceBusSender
 from shared.bootstrap import build_application
 from shared.poison_store import PARTITION_FIELD, POISON_MESSAGES
 from shared.repositories import CARTS, ORDERS
-from shared.settings import DEFAULT_OUTBOX_SWEEP_SCHEDULE, Settings
+from shared.settings import AZURE_PLATFORM_VARIABLES, DEFAULT_OUTBOX_SWEEP_SCHEDULE, Settings
 from shared.telemetry.setup import managed_identity_client_id
 from tests.infra.bicep import (
     ROOT,
@@ -68,7 +68,10 @@ NOT_FOR_AZURE = {
     # In Azure APPLICATIONINSIGHTS_CONNECTION_STRING chooses the exporter; these are for local runs.
     "TelemetryExporter": "local console or OTLP exporter",
     "OTEL_EXPORTER_OTLP_ENDPOINT": "local OTLP exporter",
+    "AllowAuthenticationNoneInAzure": "an opt-out of authentication; the template keeps it on",
 }
+# Read by the app, set by the platform on every instance (how the app knows it runs in Azure).
+SET_BY_THE_PLATFORM = set(AZURE_PLATFORM_VARIABLES)
 
 # Identity-based connections: the endpoint setting of each service, as the bindings read them.
 ENDPOINT_SUFFIX = {
@@ -174,18 +177,21 @@ async def test_every_setting_the_app_reads_is_set_by_the_template() -> None:
     read |= {f"AzureWebJobsStorage__{part}" for part in ("accountName", "credential", "clientId")}
     read.discard(COSMOS_CONNECTION)  # the connection-string forms, which the template must not use
     read.discard(SERVICE_BUS_CONNECTION)
-    missing = sorted(read - set(NOT_FOR_AZURE) - set(app_settings()))
+    missing = sorted(read - set(NOT_FOR_AZURE) - SET_BY_THE_PLATFORM - set(app_settings()))
     assert not missing, f"read by the app, not set by infra/: {missing}"
 
 
 def test_local_only_settings_are_not_set_in_azure() -> None:
-    assert not set(NOT_FOR_AZURE) & set(app_settings())
+    assert not (set(NOT_FOR_AZURE) | SET_BY_THE_PLATFORM) & set(app_settings())
     # Each is really read somewhere; a stale entry here would hide a missing setting.
     assert set(NOT_FOR_AZURE) <= set(settings_read_by_code())
 
 
 async def test_the_template_settings_build_the_azure_application() -> None:
-    settings = Settings(deployed_settings())
+    # As on a real instance, where the platform sets these.
+    settings = Settings(deployed_settings() | dict.fromkeys(AZURE_PLATFORM_VARIABLES, "x"))
+    assert settings.running_in_azure()
+    assert settings.authentication() == "appservice"
     assert settings.storage_backend() == "cosmos"
     assert settings.messaging_backend() == "servicebus"
     app = build_application(settings)
@@ -274,6 +280,21 @@ def test_the_function_app_is_flex_consumption_python_with_its_own_identity() -> 
     # Flex Consumption refuses these settings: the runtime comes from functionAppConfig.
     assert not {"FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION"} & set(app_settings())
     assert "API_BASE_URL" in main().document["outputs"]
+
+
+def test_app_service_authentication_guards_every_route_but_the_anonymous_ones() -> None:
+    [auth] = [
+        r
+        for r in resources_of_type("Microsoft.Web/sites/config")
+        if r.config["name"] == "authsettingsV2"
+    ]
+    assert main().module_params("auth")["appName"] == output_of("api", "name")
+    assert auth.properties["platform"]["enabled"] is True
+    validation = auth.properties["globalValidation"]
+    assert validation["requireAuthentication"] is True
+    assert validation["unauthenticatedClientAction"] == "Return401"
+    assert set(validation["excludedPaths"]) == {"/api/products", "/api/health", "/api/openapi.json"}
+    assert app_settings()["Authentication"] == "appservice"
 
 
 def test_every_service_refuses_keys() -> None:
