@@ -11,7 +11,11 @@ from pathlib import Path
 from local_host.errors import StartupError
 from local_host.host import DEFAULT_SHUTDOWN_SECONDS, HostOptions, Role, run_host
 from local_host.host_logging import configure_logging
+from local_host.http_connections import ConnectionLimits
 from shared.settings import SettingError
+
+# A day: any longer timeout is a typo, and asyncio's timers misbehave near infinity.
+MAX_SECONDS = 86_400.0
 
 
 def parse_args(argv: Sequence[str] | None = None) -> HostOptions:
@@ -46,9 +50,36 @@ def parse_args(argv: Sequence[str] | None = None) -> HostOptions:
         default=DEFAULT_SHUTDOWN_SECONDS,
         help="seconds a stop waits for running invocations (default 30)",
     )
+    defaults = ConnectionLimits()
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=defaults.idle_timeout,
+        help="seconds a connection may wait for a request's headers, or idle between "
+        f"requests (default {defaults.idle_timeout:g})",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=defaults.body_timeout,
+        help=f"seconds a request body may take to arrive (default {defaults.body_timeout:g})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=defaults.max_connections,
+        help=f"open connections at most (default {defaults.max_connections})",
+    )
     args = parser.parse_args(argv)
     if args.port is not None and not 0 <= args.port <= 65535:
         parser.error("--port must be 0 to 65535")
+    for name in ("shutdown_timeout", "idle_timeout", "body_timeout"):
+        if not 0 < getattr(args, name) <= MAX_SECONDS:
+            parser.error(
+                f"--{name.replace('_', '-')} must be more than 0 and at most {MAX_SECONDS}"
+            )
+    if args.max_connections < 1:
+        parser.error("--max-connections must be at least 1")
     return HostOptions(
         app_dir=args.app_dir,
         host=args.host,
@@ -56,6 +87,11 @@ def parse_args(argv: Sequence[str] | None = None) -> HostOptions:
         role=Role(args.role),
         settings_file=args.settings,
         shutdown_timeout=args.shutdown_timeout,
+        limits=ConnectionLimits(
+            idle_timeout=args.idle_timeout,
+            body_timeout=args.body_timeout,
+            max_connections=args.max_connections,
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from local_host.errors import StartupError
 from local_host.function_app import FunctionApp, LoadedFunction, discover_function_app
 from local_host.function_keys import FunctionKeys
 from local_host.host_logging import host_logger
+from local_host.http_connections import DEFAULT_LIMITS, ConnectionLimits
 from local_host.http_server import HttpServer
 from local_host.listing import format_listing
 from local_host.queue_consumer import QueueConsumer
@@ -67,6 +68,7 @@ class HostOptions:
     # None: local.settings.json in the app directory, if there is one.
     settings_file: Path | None = None
     shutdown_timeout: float = DEFAULT_SHUTDOWN_SECONDS
+    limits: ConnectionLimits = DEFAULT_LIMITS
 
 
 def announce(text: str) -> None:
@@ -123,6 +125,7 @@ class Host:
                 ),
                 keys=keys,
                 static_site=storefront,
+                limits=options.limits,
             )
             try:
                 await self._http.start()

@@ -5,6 +5,7 @@ Each request becomes a real ``azure.functions.HttpRequest`` and the function's
 worker do it. Errors that happen before or around the function are RFC 9457 problem details.
 """
 
+import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
@@ -21,8 +22,10 @@ from local_host.bindings import HttpTrigger
 from local_host.function_app import LoadedFunction
 from local_host.function_keys import FunctionKeys
 from local_host.host_logging import host_logger
+from local_host.http_connections import DEFAULT_LIMITS, CappedTCPSite, ConnectionLimits
 from local_host.invocation import HTTP_REASON, invoke
 from local_host.problems import problem_response
+from local_host.refusal_log import refusal_logger
 from local_host.routing import MethodNotAllowed, Route, Router, RouteTemplate
 from local_host.static_site import StaticSite
 
@@ -40,10 +43,11 @@ _HOST_HEADER = re.compile(
     r"(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)(?::[0-9]+)?"
 )
 
-# The content codings aiohttp's parser decodes by itself (one coding, any letter case); a
-# request with any other Content-Encoding reaches the function as sent.
+# The content codings aiohttp's parser decodes by itself (one coding, any letter case); br and
+# zstd with the decoders pinned in requirements-dev.txt (without them aiohttp's parser refuses
+# the request with a plain-text 400 naming the package). A request with any other
+# Content-Encoding reaches the function as sent.
 _DECODED_CODINGS = frozenset({"gzip", "deflate", "br", "zstd"})
-
 log = host_logger("http")
 
 
@@ -168,6 +172,7 @@ class HttpServer:
         authentication: AppServiceAuthentication | None = None,
         keys: FunctionKeys | None = None,
         static_site: StaticSite | None = None,
+        limits: ConnectionLimits = DEFAULT_LIMITS,
     ) -> None:
         self._router = build_router(functions, route_prefix)
         # Keys for authLevel function / admin routes (function_keys.py).
@@ -178,10 +183,18 @@ class HttpServer:
         self._static_site = static_site
         self._host = host
         self._port = port
+        self._limits = limits
         app = web.Application(client_max_size=MAX_REQUEST_BODY_BYTES)
-        app.router.add_route("*", "/{path:.*}", self._handle)
+        # Every path, also one whose decoded segments hold a line break ("." would not match
+        # it, and aiohttp would answer its own plain-text 404): the functions judge the values.
+        app.router.add_route("*", r"/{path:[\s\S]*}", self._handle)
         self._runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=shutdown_timeout
+            app,
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=shutdown_timeout,
+            keepalive_timeout=limits.idle_timeout,
+            logger=refusal_logger(),
         )
         self._bound_port: int | None = None
 
@@ -197,7 +210,7 @@ class HttpServer:
 
     async def start(self) -> None:
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
+        site = CappedTCPSite(self._runner, self._host, self._port, self._limits.max_connections)
         await site.start()
         # With port 0 the OS picks the port; read back the one actually bound.
         address: Any = self._runner.addresses[0]
@@ -246,7 +259,14 @@ class HttpServer:
         if (request.content_length or 0) > MAX_REQUEST_BODY_BYTES:
             return too_large
         try:
-            body = await request.read()
+            async with asyncio.timeout(self._limits.body_timeout):
+                body = await request.read()
+        except TimeoutError:
+            return _unreadable(
+                HTTPStatus.REQUEST_TIMEOUT,
+                f"The request body did not arrive within {self._limits.body_timeout:g} seconds.",
+                request,
+            )
         except web.HTTPRequestEntityTooLarge:
             return too_large
         except web.RequestPayloadError as unreadable:
@@ -255,8 +275,9 @@ class HttpServer:
             # The rest of the body is unreadable too. Marked as read, aiohttp does not try to
             # drain it after the response, which would raise again and log an "Unhandled
             # exception"; the 400 closes the connection instead.
-            request.content.feed_eof()
-            return _bad_request(_unreadable_body_detail(request, unreadable), request)
+            return _unreadable(
+                HTTPStatus.BAD_REQUEST, _unreadable_body_detail(request, unreadable), request
+            )
 
         function_request = to_function_request(
             request, url, body, resolved.route_params, self._authentication
@@ -306,6 +327,15 @@ def _bad_request(detail: str, request: web.Request) -> web.Response:
     response = problem_response(HTTPStatus.BAD_REQUEST, detail, instance=request.rel_url.path)
     # Like Kestrel after a bad request: where this request's bytes end is no longer certain,
     # so nothing more is read from the connection.
+    response.force_close()
+    return response
+
+
+def _unreadable(status: HTTPStatus, detail: str, request: web.Request) -> web.Response:
+    """A refusal of a body left unread: marked read so aiohttp does not drain (and decode) it,
+    and the connection is closed, since where the request's bytes end is not known."""
+    request.content.feed_eof()
+    response = problem_response(status, detail, instance=request.rel_url.path)
     response.force_close()
     return response
 
