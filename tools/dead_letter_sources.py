@@ -1,5 +1,6 @@
 """Where dead-lettered messages live, behind one small interface for the dead-letter command."""
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,9 @@ from shared.adapters.sqlite_queue import DeadLetteredMessage, SqliteQueue
 from shared.poison_store import PoisonRecord, body_fields
 
 DESCRIPTION_WIDTH = 70
+
+# Whether the order a message asks for exists: "-" when its body names no order.
+OrderState = Literal["placed", "missing", "-"]
 
 
 class EntryNotFound(Exception):
@@ -58,6 +62,21 @@ def poison_entry(record: PoisonRecord) -> Entry:
     )
 
 
+def order_named_in(entry: Entry) -> tuple[str, str] | None:
+    """(customer, order id) of a SubmitOrder body, read leniently: a dead letter may be garbage."""
+    text = entry.details.get("bodyText")
+    try:
+        body = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    customer, order_id = body.get("customer"), body.get("orderId")
+    if isinstance(customer, str) and customer and isinstance(order_id, str) and order_id:
+        return customer, order_id
+    return None
+
+
 def dead_letter_details(
     message_id: str,
     body: bytes,
@@ -102,6 +121,10 @@ class DeadLetterSource(ABC):
     @abstractmethod
     async def requeue(self, entry: Entry) -> str:
         """Put the dead letter back on its queue; a line saying what was done."""
+
+    @abstractmethod
+    async def purge(self, entry: Entry) -> None:
+        """Remove the dead letter for good."""
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -162,6 +185,11 @@ class EmbeddedDeadLetters(DeadLetterSource):
             f"Re-queued dead letter {entry.id} (sequence number {entry.sequence_number})"
             " in place, with a fresh delivery count"
         )
+
+    async def purge(self, entry: Entry) -> None:
+        assert entry.sequence_number is not None
+        if not await self._queue.delete_dead_letter(entry.sequence_number):
+            raise EntryNotFound(f"Dead letter {entry.id} is no longer dead-lettered.")
 
     async def close(self) -> None:
         await self._queue.close()

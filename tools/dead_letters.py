@@ -4,6 +4,7 @@
     python -m tools.dead_letters show ID [--source poison|dlq]
     python -m tools.dead_letters requeue ID [--source poison|dlq]
     python -m tools.dead_letters counts [--limit N]
+    python -m tools.dead_letters purge-placed [--dry-run]
 
 Two places hold them: the poison store (messages the handler rejected as never processable;
 the function completes them) and the queue's dead-letter sub-queue (messages that failed
@@ -17,6 +18,12 @@ correlation id. ``counts`` prints what an operator watches: SubmitOrder messages
 the outbox, poison messages not re-queued, dead letters (each counted up to N; ``N+`` when
 there may be more). An embedded dead letter is made available again in place; a Service Bus dead
 letter is sent again like a poison message and then removed from the dead-letter sub-queue.
+
+A SubmitOrder message can be dead-lettered although its order was placed (every delivery
+outlived its lock, yet one of them got as far as creating the order). ``list`` says for each
+message whether its order exists (ORDER: placed, missing, or - when the body names none), and
+``purge-placed`` removes exactly the dead letters whose order exists: re-queueing them would be
+harmless, but they are not failures and would hide the ones that are.
 """
 
 import argparse
@@ -32,15 +39,18 @@ from local_host.app_settings import load_app_settings
 from local_host.errors import StartupError
 from shared.bootstrap import build_document_store, build_message_sender
 from shared.poison_store import PoisonStore
-from shared.repositories import CartRepository
+from shared.repositories import CartRepository, OrderRepository
 from shared.services.clock import utc_now
 from shared.services.quarantine import PoisonRecordNotFound, Quarantine
 from shared.settings import SettingError, Settings
+from tools.arguments import bounded_int
 from tools.dead_letter_sources import (
     DeadLetterSource,
     EmbeddedDeadLetters,
     Entry,
     EntryNotFound,
+    OrderState,
+    order_named_in,
     poison_entry,
 )
 
@@ -49,6 +59,7 @@ EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
 # Counting reads the entries themselves (no count queries in the ports): up to this many each.
 COUNT_LIMIT = 1000
+MAX_LIMIT = 100_000
 
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -61,13 +72,17 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="poison and dead-lettered messages, newest first")
     listing.add_argument("--source", choices=("poison", "dlq", "all"), default="all")
-    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--limit", type=bounded_int(1, MAX_LIMIT), default=100)
     counting = commands.add_parser("counts", help="outbox pending, poison stored, dead letters")
-    counting.add_argument("--limit", type=int, default=COUNT_LIMIT)
+    counting.add_argument("--limit", type=bounded_int(1, MAX_LIMIT), default=COUNT_LIMIT)
     for name in ("show", "requeue"):
         command = commands.add_parser(name, help=f"{name} one message")
         command.add_argument("id")
         command.add_argument("--source", choices=("poison", "dlq"))
+    purge = commands.add_parser(
+        "purge-placed", help="remove the dead letters whose order was placed all the same"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="list them, remove nothing")
     return parser.parse_args(argv)
 
 
@@ -81,6 +96,7 @@ class DeadLetterTool:
         self._store = build_document_store(settings)
         self._sender = build_message_sender(settings)
         self._poison = PoisonStore(self._store)
+        self._orders = OrderRepository(self._store)
         self._quarantine = Quarantine(self._poison, self._sender, utc_now)
         self._dlq = dead_letter_source(settings, self._queue)
 
@@ -97,7 +113,8 @@ class DeadLetterTool:
         if source in ("dlq", "all"):
             entries.extend(await self._dlq.newest(limit))
         entries.sort(key=lambda entry: entry.when, reverse=True)
-        print_table(entries[:limit], self._out)
+        shown = entries[:limit]
+        print_table(shown, [await self._order_state(entry) for entry in shown], self._out)
         return 0
 
     async def counts(self, limit: int) -> int:
@@ -113,6 +130,30 @@ class DeadLetterTool:
         self._out.write(f"poison stored:  {counted(len(poisoned), len(records))}\n")
         self._out.write(f"dead letters:   {counted(len(dead_letters), len(dead_letters))}\n")
         return 0
+
+    async def purge_placed(self, dry_run: bool) -> int:
+        """Remove the dead letters whose order exists; the others stay, untouched."""
+        placed = [
+            entry
+            for entry in await self._dlq.newest(MAX_LIMIT)
+            if await self._order_state(entry) == "placed"
+        ]
+        for entry in placed:
+            if dry_run:
+                self._out.write(f"Would purge dead letter {entry.id}: its order was placed\n")
+            else:
+                await self._dlq.purge(entry)
+                self._out.write(f"Purged dead letter {entry.id}: its order was placed\n")
+        verb = "would be purged" if dry_run else "purged"
+        self._out.write(f"{len(placed)} dead letter(s) {verb}.\n")
+        return 0
+
+    async def _order_state(self, entry: Entry) -> OrderState:
+        order = order_named_in(entry)
+        if order is None:
+            return "-"
+        customer, order_id = order
+        return "placed" if await self._orders.get(customer, order_id) is not None else "missing"
 
     async def show(self, id: str, source: Source | None) -> int:
         entry = await self._find(id, source)
@@ -155,12 +196,24 @@ def dead_letter_source(settings: Settings, queue: str) -> DeadLetterSource:
     return EmbeddedDeadLetters(embedded.queue_path, queue, embedded.max_delivery_count)
 
 
-def print_table(entries: Sequence[Entry], out: TextIO) -> None:
+def print_table(entries: Sequence[Entry], orders: Sequence[OrderState], out: TextIO) -> None:
     if not entries:
         out.write("No poison or dead-lettered messages.\n")
         return
-    header = ("SOURCE", "ID", "STATUS", "REASON", "DELIVERIES", "WHEN (UTC)", "DESCRIPTION")
-    rows = [header] + [entry.row() for entry in entries]
+    header = (
+        "SOURCE",
+        "ID",
+        "STATUS",
+        "REASON",
+        "ORDER",
+        "DELIVERIES",
+        "WHEN (UTC)",
+        "DESCRIPTION",
+    )
+    rows = [header] + [
+        (*entry.row()[:4], order, *entry.row()[4:])
+        for entry, order in zip(entries, orders, strict=True)
+    ]
     widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
@@ -191,6 +244,8 @@ async def run(
             return await tool.counts(arguments.limit)
         if arguments.command == "show":
             return await tool.show(arguments.id, arguments.source)
+        if arguments.command == "purge-placed":
+            return await tool.purge_placed(arguments.dry_run)
         return await tool.requeue(arguments.id, arguments.source)
     except (EntryNotFound, PoisonRecordNotFound) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -135,20 +135,31 @@ class ServiceBusDeadLetters(DeadLetterSource):
 
     async def requeue(self, entry: Entry) -> str:
         handle = await self._open()
-        held: list[ServiceBusReceivedMessage] = []
         async with self._receiver(handle) as receiver:
-            try:
-                while len(held) < MAX_SCANNED:
-                    batch = await receiver.receive_messages(PEEK_BATCH)
-                    if not batch:
-                        break
-                    for message in batch:
-                        if message.sequence_number == entry.sequence_number:
-                            return await self._resend(handle, receiver, message)
-                        held.append(message)
-            finally:
-                for message in held:
-                    await receiver.abandon_message(message)
+            message = await self._receive(receiver, entry)
+            return await self._resend(handle, receiver, message)
+
+    async def purge(self, entry: Entry) -> None:
+        handle = await self._open()
+        async with self._receiver(handle) as receiver:
+            await receiver.complete_message(await self._receive(receiver, entry))
+
+    @staticmethod
+    async def _receive(receiver: ServiceBusReceiver, entry: Entry) -> ServiceBusReceivedMessage:
+        """The entry's dead letter, locked; the others received on the way are abandoned."""
+        held: list[ServiceBusReceivedMessage] = []
+        try:
+            while len(held) < MAX_SCANNED:
+                batch = await receiver.receive_messages(PEEK_BATCH)
+                if not batch:
+                    break
+                for message in batch:
+                    if message.sequence_number == entry.sequence_number:
+                        return message
+                    held.append(message)
+        finally:
+            for message in held:
+                await receiver.abandon_message(message)
         raise EntryNotFound(f"Dead letter {entry.id} was not found (already re-queued?).")
 
     async def _resend(

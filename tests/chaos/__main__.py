@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tests.chaos.harness import MODES, ChaosRun, RunOptions, RunResult
 from tests.chaos.report import format_table, problems
+from tools.arguments import bounded_int
 
 LEGEND = (
     "accepted = 202s/submits sent; placed = orders in the store; 5xx = server error answers "
@@ -45,11 +46,11 @@ async def run_all(modes: list[str], options: RunOptions, keep: bool) -> list[Run
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.chaos", description=__doc__)
-    parser.add_argument("--orders", type=int, default=500)
+    parser.add_argument("--orders", type=bounded_int(1, 1_000_000), default=500)
     parser.add_argument("--modes", default=",".join(MODES), help=", ".join(MODES))
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--poison", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--concurrency", type=bounded_int(1, 1024), default=16)
+    parser.add_argument("--poison", type=bounded_int(0, 1_000_000), default=12)
+    parser.add_argument("--seed", type=bounded_int(0, 2**32 - 1), default=1)
     parser.add_argument("--keep", action="store_true", help="keep the work directories")
     arguments = parser.parse_args()
     modes = [m.strip() for m in arguments.modes.split(",") if m.strip()]

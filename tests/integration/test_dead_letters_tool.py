@@ -2,6 +2,8 @@
 
 import io
 import json
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,9 @@ import ProcessSubmitOrder
 from local_host.service_bus_message import to_function_message
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
+from shared.domain.order import Order
 from shared.ports import OutgoingMessage
+from shared.repositories import OrderRepository
 from tests.conftest import embedded_settings
 from tools.dead_letters import run
 
@@ -115,3 +119,72 @@ async def test_requeue_puts_messages_back_on_the_queue(
     code, out = await command(settings, tmp_path, "list")
     rows = [line.split() for line in out.splitlines()[1:]]
     assert [row[:3] for row in rows] == [["poison", "garbage-1", "requeued"]]
+
+
+async def dead_letter_orders(settings: dict[str, str]) -> None:
+    """Dead letters for a placed order ("late-1") and for one never placed ("lost-1")."""
+    bootstrap.configure(settings)
+    app = bootstrap.application()
+    queue = app.sender
+    assert isinstance(queue, SqliteQueue)
+    try:
+        now = datetime.now(UTC)
+        await OrderRepository(app.store).add_if_absent(
+            Order(
+                id="order-late", cart_id="order-late", customer="ann", items=[],
+                total=Decimal("0.00"), currency="PLN", submitted_at=now, placed_at=now,
+            )
+        )  # fmt: skip
+        for message_id, order_id in (("late-1", "order-late"), ("lost-1", "order-lost")):
+            body = json.dumps({"customer": "ann", "orderId": order_id}).encode()
+            await queue.send(OutgoingMessage(body=body, message_id=message_id))
+            (received,) = await queue.receive(1)
+            await queue.dead_letter(received, "MaxDeliveryCountExceeded", "Lock lost.")
+    finally:
+        await bootstrap.shutdown()
+
+
+async def test_list_says_for_each_message_whether_its_order_exists(
+    settings: dict[str, str], tmp_path: Path
+) -> None:
+    await dead_letter_orders(settings)
+
+    code, out = await command(settings, tmp_path, "list")
+
+    assert code == 0
+    header, *lines = out.splitlines()
+    assert header.split()[4] == "ORDER"
+    orders = {line.split()[1]: line.split()[4] for line in lines}
+    assert orders == {"late-1": "placed", "lost-1": "missing", "stuck-1": "-", "garbage-1": "-"}
+
+
+async def test_purge_placed_removes_exactly_the_dead_letters_whose_order_exists(
+    settings: dict[str, str], tmp_path: Path
+) -> None:
+    await dead_letter_orders(settings)
+
+    code, out = await command(settings, tmp_path, "purge-placed", "--dry-run")
+    assert (code, out.splitlines()[-1]) == (0, "1 dead letter(s) would be purged.")
+    code, out = await command(settings, tmp_path, "purge-placed")
+    assert code == 0
+    assert out.splitlines() == [
+        "Purged dead letter late-1: its order was placed",
+        "1 dead letter(s) purged.",
+    ]
+
+    code, out = await command(settings, tmp_path, "list")
+    assert sorted(line.split()[1] for line in out.splitlines()[1:]) == [
+        "garbage-1",
+        "lost-1",
+        "stuck-1",
+    ]
+
+
+@pytest.mark.parametrize("limit", ["-5", "0", "100001", "ten"])
+async def test_an_out_of_range_limit_is_a_usage_error(
+    settings: dict[str, str], tmp_path: Path, limit: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        await command(settings, tmp_path, "list", "--limit", limit)
+    assert exit_.value.code == 2
+    assert "must be a whole number from 1 to 100000" in capsys.readouterr().err
