@@ -27,7 +27,7 @@ CHROMIUM := /usr/bin/chromium
 AXE_STAMP := tests/browser/node_modules/.installed
 
 .PHONY: run run-web run-worker test check lint format types pytest stand-ins browser-deps \
-	test-azure chaos dead-letters clean
+	test-azure chaos fuzz dead-letters clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
@@ -107,6 +107,12 @@ test-azure: $(STAMP)
 # then a table of accepted / placed / lost / duplicated counts (see docs/reliability.md).
 chaos: $(STAMP)
 	$(BIN)/python -m tests.chaos --orders 500
+
+# A longer Schemathesis campaign than make test's against a fresh local host, every check on;
+# prints its totals (see docs/api.md). FUZZ_EXAMPLES per operation and phase.
+FUZZ_EXAMPLES ?= 300
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz --max-examples $(FUZZ_EXAMPLES)
 
 # Poison messages and dead letters of the SubmitOrder queue (see docs/reliability.md).
 dead-letters: $(STAMP)

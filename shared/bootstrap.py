@@ -15,6 +15,7 @@ from shared.faults import FaultySender, build_fault_injector
 from shared.poison_store import PoisonStore
 from shared.ports import DocumentStore, MessageSender
 from shared.repositories import CartRepository, OrderRepository
+from shared.retention import TIME_TO_LIVE_SECONDS
 from shared.services.carts import CartService
 from shared.services.clock import Clock, utc_now
 from shared.services.health import HealthCheck
@@ -161,7 +162,7 @@ def build_document_store(settings: Settings) -> DocumentStore:
         return CosmosDocumentStore.from_settings(settings)
     from shared.adapters.sqlite_documents import SqliteDocumentStore
 
-    return SqliteDocumentStore(settings.embedded().documents_path)
+    return SqliteDocumentStore(settings.embedded().documents_path, TIME_TO_LIVE_SECONDS)
 
 
 def build_message_sender(settings: Settings) -> MessageSender:

@@ -3,12 +3,13 @@
     python -m tools.provision [--settings local.settings.json] [--without-indexing-policy]
     python -m tools.provision --print-indexing-policy > indexing-policy.json
 
-Creates the containers carts, orders and poison-messages (the first two renamed by settings).
+Creates the containers carts, orders and poison-messages (the first two renamed by settings);
+poison-messages with a time to live (shared/retention.py), so poison records expire.
 Reads the app's own settings (CosmosDbConnection or CosmosDbConnection__accountEndpoint,
 CosmosDbDatabase, CosmosDbCartsContainer, CosmosDbOrdersContainer) from the environment, on top
 of the ``Values`` of local.settings.json when that file exists. Existing containers are left
 as they are; a container whose partition key differs is an error (exit status 1), one that
-lacks the composite indexes a warning.
+lacks the composite indexes or has another time to live a warning.
 
 Service Bus queues are not created here: the emulator declares them in
 emulators/servicebus/Config.json; in Azure the template in infra/ creates the queue (and these
@@ -37,6 +38,7 @@ from shared.adapters.cosmos_documents import (
 )
 from shared.poison_store import POISON_MESSAGES
 from shared.repositories import CARTS, ORDERS
+from shared.retention import TIME_TO_LIVE_SECONDS
 from shared.settings import SettingError, Settings
 
 LOCAL_SETTINGS = Path("local.settings.json")
@@ -97,13 +99,31 @@ def load_settings(path: Path, environ: Mapping[str, str]) -> Settings:
 
 
 async def ensure_container(
-    database: DatabaseProxy, name: str, *, indexing_policy: bool = True
+    database: DatabaseProxy,
+    name: str,
+    *,
+    indexing_policy: bool = True,
+    time_to_live: int | None = None,
 ) -> ContainerProxy:
-    """The container, created with the app's partition key and indexing policy if absent."""
+    """The container, created with the app's partition key, indexing policy and time to live
+    (seconds; None: documents never expire) if absent."""
     return await database.create_container_if_not_exists(
         id=name,
         partition_key=PartitionKey(path=PARTITION_KEY_PATH),
         indexing_policy=INDEXING_POLICY if indexing_policy else None,
+        default_ttl=time_to_live,
+    )
+
+
+def time_to_live_problem(properties: Mapping[str, Any], expected: int | None) -> str | None:
+    actual = properties.get("defaultTtl")
+    if actual == expected:
+        return None
+    wanted = "none" if expected is None else f"{expected} s"
+    return (
+        f"its documents' time to live is {'none' if actual is None else f'{actual} s'}, not"
+        f" {wanted}; set it with az cosmosdb sql container update --ttl"
+        f" {-1 if expected is None else expected} ... (see docs/reliability.md)"
     )
 
 
@@ -132,8 +152,14 @@ async def provision(settings: Settings, *, indexing_policy: bool = True) -> int:
         names = container_names(settings)
         for logical in APP_CONTAINERS:
             name = names.get(logical, logical)
-            container = await ensure_container(database, name, indexing_policy=indexing_policy)
+            time_to_live = TIME_TO_LIVE_SECONDS.get(logical)
+            container = await ensure_container(
+                database, name, indexing_policy=indexing_policy, time_to_live=time_to_live
+            )
             properties = await container.read()
+            ttl_problem = time_to_live_problem(properties, time_to_live)
+            if ttl_problem is not None:
+                print(f"warning: container {name}: {ttl_problem}", file=sys.stderr)
             print(f"container {name} ({logical}), partition key {PARTITION_KEY_PATH}: ready")
             problem = partition_key_problem(properties)
             if problem is not None:

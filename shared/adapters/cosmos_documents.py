@@ -26,11 +26,11 @@ from shared.adapters.azure_connections import (
 from shared.adapters.cosmos_queries import (
     equality_filters,
     field_reference,
-    query_fingerprint,
     unwrap_token,
     where_clause,
     wrap_token,
 )
+from shared.continuation_tokens import query_fingerprint
 from shared.ports import (
     PARTITION_KEY_FIELD,
     DocumentAlreadyExists,

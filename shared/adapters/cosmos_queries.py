@@ -5,18 +5,14 @@ only after checking that they are plain dotted names. Cosmos DB's continuation t
 wrapped so that API clients see an opaque, URL-safe string tied to the query that issued it.
 """
 
-import base64
-import binascii
-import hashlib
-import json
 import re
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any
 
+from shared.continuation_tokens import decode_token, encode_token
 from shared.ports import InvalidContinuationToken, JsonScalar
 
 _FIELD_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
 # Keywords of the Cosmos DB NoSQL query language; a property so named is written c["name"].
 # fmt: off
 _RESERVED_WORDS = frozenset([
@@ -62,39 +58,17 @@ def where_clause(conditions: list[str]) -> str:
     return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
 
-def query_fingerprint(
-    container: str, partition_key: str, where: Mapping[str, JsonScalar], sort_field: str
-) -> str:
-    """Ties a token to its query, so a token from another query is refused, not misapplied."""
-    query = json.dumps([container, partition_key, sorted(where.items()), sort_field])
-    return hashlib.sha256(query.encode()).hexdigest()[:16]
-
-
 def wrap_token(cosmos_token: str, fingerprint: str) -> str:
     """Cosmos DB's continuation token, tied to its query and made opaque and URL-safe."""
-    wrapped = json.dumps({"q": fingerprint, "t": cosmos_token}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(wrapped.encode()).decode("ascii").rstrip("=")
+    return encode_token(fingerprint, {"t": cosmos_token})
 
 
 def unwrap_token(token: str, fingerprint: str) -> str:
     """The Cosmos DB token inside ``token``; InvalidContinuationToken if it is not ours."""
-    if not _TOKEN_ALPHABET.fullmatch(token):
-        _invalid_token()
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        wrapped = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error):  # UnicodeError and JSONDecodeError are ValueErrors.
-        _invalid_token()
-    if not isinstance(wrapped, dict) or wrapped.get("q") != fingerprint:
-        raise InvalidContinuationToken("The continuation token was not issued for this query.")
-    cosmos_token = wrapped.get("t")
+    cosmos_token = decode_token(token, fingerprint).get("t")
     # Sent as an HTTP header: printable ASCII only.
     if not isinstance(cosmos_token, str) or not cosmos_token.isascii():
-        _invalid_token()
+        raise InvalidContinuationToken("The continuation token is malformed.")
     if not cosmos_token.isprintable() or not cosmos_token:
-        _invalid_token()
+        raise InvalidContinuationToken("The continuation token is malformed.")
     return cosmos_token
-
-
-def _invalid_token() -> NoReturn:
-    raise InvalidContinuationToken("The continuation token is malformed.") from None

@@ -2,21 +2,27 @@
 
 One row per document with its container, partition key, id, ETag and JSON body. Queries filter
 and sort with ``json_extract`` on the body, and page with keyset continuation tokens.
+
+Containers can have a time to live, as on Cosmos DB: the body is stored with the time of its
+last write (``_ts``, seconds, Cosmos DB's name for it, removed again on reading), a document
+older than its container's time to live is invisible, and writing to the container deletes
+the expired ones.
 """
 
-import base64
-import binascii
-import hashlib
 import json
 import math
 import re
 import sqlite3
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+
 from shared.adapters.sqlite_database import SqliteDatabase
+from shared.continuation_tokens import decode_token, encode_token, query_fingerprint
 from shared.ports import (
     PARTITION_KEY_FIELD,
     DocumentAlreadyExists,
@@ -65,16 +71,33 @@ SortValue = str | int | float | None
 class SqliteDocumentStore(DocumentStore):
     """Documents in one SQLite file, safe to share between the web and worker processes."""
 
-    def __init__(self, database_path: Path) -> None:
+    def __init__(
+        self,
+        database_path: Path,
+        time_to_live: Mapping[str, int] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """``time_to_live``: seconds by container, like Cosmos DB's ``defaultTtl``."""
         self._database = SqliteDatabase(database_path, SCHEMA)
+        self._time_to_live = dict(time_to_live or {})
+        self._clock = clock
+
+    def _live(self, container: str) -> tuple[str, list[Any]]:
+        """A condition for documents of ``container`` that have not expired, and its values."""
+        ttl = self._time_to_live.get(container)
+        if ttl is None:
+            return "1", []
+        # Documents written before the store kept _ts have none: they do not expire.
+        return "coalesce(json_extract(body, '$._ts') > ?, 1)", [int(self._clock()) - ttl]
 
     async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
+        live, values = self._live(container)
         async with self._database.reading() as connection:
             rows = list(
                 await connection.execute_fetchall(
                     "SELECT etag, body FROM documents"
-                    " WHERE container = ? AND partition_key = ? AND id = ?",
-                    (container, partition_key, id),
+                    f" WHERE container = ? AND partition_key = ? AND id = ? AND {live}",
+                    (container, partition_key, id, *values),
                 )
             )
         if not rows:
@@ -86,9 +109,13 @@ class SqliteDocumentStore(DocumentStore):
         self, container: str, partition_key: str, body: Mapping[str, Any]
     ) -> StoredDocument:
         document_id = _document_id(body, partition_key)
-        text = _to_json(body)
+        text = self._to_stored_json(body)
         etag = _new_etag()
-        async with self._database.reading() as connection:
+        # A single INSERT needs no transaction; purging expired documents first does.
+        expiring = container in self._time_to_live
+        session = self._database.writing() if expiring else self._database.reading()
+        async with session as connection:
+            await self._delete_expired(connection, container)
             try:
                 await connection.execute(
                     "INSERT INTO documents (container, partition_key, id, etag, body)"
@@ -106,12 +133,13 @@ class SqliteDocumentStore(DocumentStore):
         self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
     ) -> StoredDocument:
         document_id = _document_id(body, partition_key)
-        text = _to_json(body)
+        text = self._to_stored_json(body)
         etag = _new_etag()
         key = (container, partition_key, document_id)
         # BEGIN IMMEDIATE takes the write lock before the read, so no other process can
         # replace the document between the ETag check and the update.
         async with self._database.writing() as connection:
+            await self._delete_expired(connection, container)
             rows = list(
                 await connection.execute_fetchall(
                     "SELECT etag FROM documents"
@@ -147,12 +175,13 @@ class SqliteDocumentStore(DocumentStore):
     ) -> Page:
         _check_limit(limit)
         sort = _json_extract(newest_first_by)
-        fingerprint = _query_fingerprint(container, partition_key, where, newest_first_by)
-        conditions = ["container = ?", "partition_key = ?"]
-        parameters: list[Any] = [container, partition_key]
+        fingerprint = query_fingerprint(container, partition_key, where, newest_first_by)
+        live, values = self._live(container)
+        conditions = ["container = ?", "partition_key = ?", live]
+        parameters: list[Any] = [container, partition_key, *values]
         _add_filters(where, conditions, parameters)
         if continuation_token is not None:
-            last_sort_value, last_id = _decode_token(continuation_token, fingerprint)
+            last_sort_value, last_id = _decode_position(continuation_token, fingerprint)
             _add_after_condition(sort, last_sort_value, last_id, conditions, parameters)
         # One row more than the page tells whether another page follows.
         parameters.append(limit + 1)
@@ -167,7 +196,7 @@ class SqliteDocumentStore(DocumentStore):
         next_token = None
         if len(rows) > limit:
             _, _, last_sort_value, last_id = page[-1]
-            next_token = _encode_token(fingerprint, last_sort_value, last_id)
+            next_token = encode_token(fingerprint, {"v": last_sort_value, "id": last_id})
         return Page(
             documents=[_stored(etag, body) for etag, body, _, _ in page],
             continuation_token=next_token,
@@ -183,8 +212,9 @@ class SqliteDocumentStore(DocumentStore):
     ) -> list[StoredDocument]:
         _check_limit(limit)
         sort = _json_extract(oldest_first_by)
-        conditions = ["container = ?"]
-        parameters: list[Any] = [container]
+        live, values = self._live(container)
+        conditions = ["container = ?", live]
+        parameters: list[Any] = [container, *values]
         _add_filters(where, conditions, parameters)
         parameters.append(limit)
         sql = (
@@ -197,6 +227,16 @@ class SqliteDocumentStore(DocumentStore):
 
     async def close(self) -> None:
         await self._database.close()
+
+    def _to_stored_json(self, body: Mapping[str, Any]) -> str:
+        return _to_json({**body, "_ts": int(self._clock())})
+
+    async def _delete_expired(self, connection: aiosqlite.Connection, container: str) -> None:
+        if container in self._time_to_live:
+            live, values = self._live(container)
+            await connection.execute(
+                f"DELETE FROM documents WHERE container = ? AND NOT {live}", (container, *values)
+            )
 
 
 def _document_id(body: Mapping[str, Any], partition_key: str) -> str:
@@ -219,7 +259,9 @@ def _to_json(body: Mapping[str, Any]) -> str:
 
 
 def _stored(etag: str, body: str) -> StoredDocument:
-    return StoredDocument(body=json.loads(body), etag=etag)
+    document = json.loads(body)
+    document.pop("_ts", None)
+    return StoredDocument(body=document, etag=etag)
 
 
 def _new_etag() -> str:
@@ -292,31 +334,9 @@ def _add_after_condition(
         parameters.extend([last_sort_value, last_sort_value, last_id])
 
 
-def _query_fingerprint(
-    container: str, partition_key: str, where: Mapping[str, JsonScalar], sort_field: str
-) -> str:
-    """Ties a token to its query, so a token from another query is refused, not misapplied."""
-    query = json.dumps([container, partition_key, sorted(where.items()), sort_field])
-    return hashlib.sha256(query.encode()).hexdigest()[:16]
-
-
-def _encode_token(fingerprint: str, last_sort_value: SortValue, last_id: str) -> str:
-    position = json.dumps({"q": fingerprint, "v": last_sort_value, "id": last_id})
-    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
-
-
-def _decode_token(token: str, fingerprint: str) -> tuple[SortValue, str]:
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        position = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error):  # UnicodeError and JSONDecodeError are ValueErrors.
-        raise InvalidContinuationToken("The continuation token is malformed.") from None
-    if (
-        not isinstance(position, dict)
-        or position.get("q") != fingerprint
-        or not isinstance(position.get("id"), str)
-        or not _is_sort_value(position.get("v"))
-    ):
+def _decode_position(token: str, fingerprint: str) -> tuple[SortValue, str]:
+    position = decode_token(token, fingerprint)
+    if not isinstance(position.get("id"), str) or not _is_sort_value(position.get("v")):
         raise InvalidContinuationToken("The continuation token was not issued for this query.")
     return position["v"], position["id"]
 

@@ -10,6 +10,7 @@ from shared.api.http import (
 )
 from shared.api.problems import endpoint
 from shared.api.requests import AddItemRequest, CreateCartRequest
+from shared.api.responses import CartPage
 from shared.api.shoppers import customer_for_request
 from shared.api.validation import (
     json_body,
@@ -63,11 +64,7 @@ async def list_carts(request: HttpRequestLike) -> ApiResponse:
         customer, ordered=ordered, limit=limit, continuation_token=token
     )
     return json_response(
-        200,
-        {
-            "carts": [cart.to_api() for cart in page.carts],
-            "continuationToken": page.continuation_token,
-        },
+        200, CartPage(carts=page.carts, continuation_token=page.continuation_token).to_api()
     )
 
 

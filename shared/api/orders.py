@@ -8,6 +8,7 @@ from shared.api.http import (
     parse_if_match,
 )
 from shared.api.problems import endpoint
+from shared.api.responses import PendingOrderStatus, SubmissionAccepted
 from shared.api.shoppers import customer_for_request
 from shared.api.validation import correlation_id, uuid_from_route
 from shared.bootstrap import application
@@ -29,9 +30,12 @@ async def submit_order(request: HttpRequestLike) -> ApiResponse:
     receipt = await application().submissions.submit(
         customer, cart_id, correlation, parse_if_match(request)
     )
+    accepted = SubmissionAccepted(
+        order_id=receipt.order_id, cart_id=receipt.cart_id, status=receipt.status
+    )
     return json_response(
         202,
-        {"orderId": receipt.order_id, "cartId": receipt.cart_id, "status": receipt.status},
+        accepted.model_dump(mode="json", by_alias=True),
         {
             "Location": order_location(customer, receipt.order_id),
             "Retry-After": RETRY_AFTER_SECONDS,
@@ -46,9 +50,10 @@ async def get_order(request: HttpRequestLike) -> ApiResponse:
     order_id = uuid_from_route(request, "orderId")
     status = await application().orders.order_status(customer, order_id)
     if isinstance(status, PendingOrder):
+        pending = PendingOrderStatus(order_id=status.order_id, status="pending")
         return json_response(
             202,
-            {"orderId": status.order_id, "status": "pending"},
+            pending.model_dump(mode="json", by_alias=True),
             {"Retry-After": RETRY_AFTER_SECONDS},
         )
     return json_response(200, status.to_api())

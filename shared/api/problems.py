@@ -5,7 +5,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from shared.api import problem_types as types
 from shared.api.http import ApiResponse, HttpRequestLike, problem_response
+from shared.api.problem_types import ProblemType
 from shared.domain import errors
 from shared.ports import InvalidContinuationToken
 from shared.services.carts import CartBusy
@@ -18,34 +20,45 @@ class RequestRejected(Exception):
 
     def __init__(
         self,
-        status: int,
-        title: str,
+        problem: ProblemType,
         detail: str,
-        *,
-        slug: str,
         extensions: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
-        self.status = status
-        self.title = title
+        self.problem = problem
         self.detail = detail
-        self.slug = slug
         self.extensions = extensions
         self.headers = headers
 
 
-# Domain error -> (status, title, problem slug)
-_DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str, str]] = {
-    errors.CartNotFound: (404, "Shopping cart not found", "cart-not-found"),
-    errors.OrderNotFound: (404, "Order not found", "order-not-found"),
-    errors.ItemNotInCart: (404, "Item not in cart", "item-not-in-cart"),
-    errors.UnknownProduct: (422, "Unknown product", "unknown-product"),
-    errors.QuantityOutOfRange: (422, "Quantity out of range", "quantity-out-of-range"),
-    errors.CartAlreadyOrdered: (409, "Shopping cart already ordered", "cart-already-ordered"),
-    errors.EmptyCart: (422, "Shopping cart is empty", "empty-cart"),
-    errors.StaleVersion: (412, "Precondition failed", "stale-etag"),
+_DOMAIN_PROBLEMS: dict[type[errors.DomainError], ProblemType] = {
+    errors.CartNotFound: types.CART_NOT_FOUND,
+    errors.OrderNotFound: types.ORDER_NOT_FOUND,
+    errors.ItemNotInCart: types.ITEM_NOT_IN_CART,
+    errors.UnknownProduct: types.UNKNOWN_PRODUCT,
+    errors.QuantityOutOfRange: types.QUANTITY_OUT_OF_RANGE,
+    errors.CartAlreadyOrdered: types.CART_ALREADY_ORDERED,
+    errors.EmptyCart: types.EMPTY_CART,
+    errors.StaleVersion: types.STALE_ETAG,
 }
+
+
+def problem(
+    problem_type: ProblemType,
+    detail: str,
+    extensions: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ApiResponse:
+    return problem_response(
+        problem_type.status,
+        problem_type.title,
+        detail,
+        slug=problem_type.slug,
+        extensions=extensions,
+        headers=headers,
+    )
+
 
 Endpoint = Callable[[HttpRequestLike], Awaitable[ApiResponse]]
 
@@ -58,29 +71,15 @@ def endpoint(handler: Endpoint) -> Endpoint:
         try:
             return await handler(request)
         except RequestRejected as rejected:
-            return problem_response(
-                rejected.status,
-                rejected.title,
-                rejected.detail,
-                slug=rejected.slug,
-                extensions=rejected.extensions,
-                headers=rejected.headers,
-            )
+            return problem(rejected.problem, rejected.detail, rejected.extensions, rejected.headers)
         except errors.DomainError as error:
-            status, title, slug = _DOMAIN_PROBLEMS.get(
-                type(error), (400, "Request refused", "refused")
-            )
-            return problem_response(status, title, str(error), slug=slug)
+            return problem(_DOMAIN_PROBLEMS.get(type(error), types.REFUSED), str(error))
         except InvalidContinuationToken:
-            return problem_response(
-                400,
-                "Invalid continuation token",
+            return problem(
+                types.INVALID_CONTINUATION_TOKEN,
                 "The continuationToken is not one this API issued; start again without it.",
-                slug="invalid-continuation-token",
             )
         except CartBusy as busy:
-            return problem_response(
-                409, "Shopping cart busy", str(busy), slug="cart-busy", headers={"Retry-After": "1"}
-            )
+            return problem(types.CART_BUSY, str(busy), headers={"Retry-After": "1"})
 
     return wrapper

@@ -12,6 +12,7 @@ as a literal handle, so data written under "me" can never be confused with the s
 shopper's.
 """
 
+from shared.api import problem_types as types
 from shared.api.http import HttpRequestLike
 from shared.api.principal import UnreadablePrincipal, principal_of
 from shared.api.problems import RequestRejected
@@ -28,11 +29,9 @@ def customer_for_request(request: HttpRequestLike) -> str:
     handle = customer_handle_from_route(request)
     if handle == ME:
         raise RequestRejected(
-            400,
-            "Bad request",
+            types.ME_WITHOUT_AUTHENTICATION,
             "'me' stands for the signed-in shopper, and authentication is off "
             "(Authentication=none): name the customer instead.",
-            slug="me-without-authentication",
         )
     return handle
 
@@ -47,25 +46,19 @@ def _signed_in_customer(request: HttpRequestLike) -> str:
     own = principal.object_id
     if own is None or own == ME or not CUSTOMER_PATTERN.fullmatch(own):
         raise RequestRejected(
-            403,
-            "Forbidden",
+            types.NO_SHOPPER_IDENTITY,
             "The signed-in principal carries no usable object id claim to identify a shopper.",
-            slug="no-shopper-identity",
         )
     named = request.route_params.get("customer", "")
     if named not in (ME, own):
         # Not 403: whether that customer exists must not show.
-        raise RequestRejected(
-            404, "Not found", "There is no such customer.", slug="customer-not-found"
-        )
+        raise RequestRejected(types.CUSTOMER_NOT_FOUND, "There is no such customer.")
     return own
 
 
 def _unauthenticated(detail: str) -> RequestRejected:
     return RequestRejected(
-        401,
-        "Unauthorized",
+        types.UNAUTHENTICATED,
         detail,
-        slug="unauthenticated",
         headers={"WWW-Authenticate": 'Bearer realm="pierogi-shop"'},
     )

@@ -7,28 +7,34 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from shared.api import problem_types as types
 from shared.api.http import HttpRequestLike, header
 from shared.api.problems import RequestRejected
+from shared.continuation_tokens import MAX_TOKEN_LENGTH
 
 MAX_BODY_BYTES = 64 * 1024
 CUSTOMER_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 PRODUCT_ID_PATTERN = re.compile(r"[a-z0-9\-]{1,64}")
-MAX_CONTINUATION_TOKEN_LENGTH = 4096
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-
-def _bad_request(detail: str, slug: str = "bad-request") -> RequestRejected:
-    return RequestRejected(400, "Bad request", detail, slug=slug)
+# The route values as JSON Schemas, for the OpenAPI description: the same rules as below.
+_LOWERCASE_UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+PATH_PARAMETER_SCHEMAS: dict[str, dict[str, object]] = {
+    "customer": {"type": "string", "pattern": f"^{CUSTOMER_PATTERN.pattern}$"},
+    "cartId": {"type": "string", "format": "uuid", "pattern": _LOWERCASE_UUID},
+    "orderId": {"type": "string", "format": "uuid", "pattern": _LOWERCASE_UUID},
+    "productId": {"type": "string", "pattern": f"^{PRODUCT_ID_PATTERN.pattern}$"},
+}
 
 
 def customer_handle_from_route(request: HttpRequestLike) -> str:
     """The route's customer handle, well formed; shoppers.py decides whether it may be used."""
     customer = request.route_params.get("customer", "")
     if not CUSTOMER_PATTERN.fullmatch(customer):
-        raise _bad_request(
+        raise RequestRejected(
+            types.INVALID_CUSTOMER,
             "The customer handle must be 1-64 characters: letters, digits, '-', '_' or '.'.",
-            "invalid-customer",
         )
     return customer
 
@@ -41,8 +47,8 @@ def uuid_from_route(request: HttpRequestLike, name: str) -> str:
     except ValueError:
         parsed = None
     if parsed != raw:
-        raise _bad_request(
-            f"'{name}' must be a lowercase UUID such as {uuid.UUID(int=0)}.", "invalid-id"
+        raise RequestRejected(
+            types.INVALID_ID, f"'{name}' must be a lowercase UUID such as {uuid.UUID(int=0)}."
         )
     return raw
 
@@ -50,8 +56,8 @@ def uuid_from_route(request: HttpRequestLike, name: str) -> str:
 def product_id_from_route(request: HttpRequestLike) -> str:
     product_id = request.route_params.get("productId", "")
     if not PRODUCT_ID_PATTERN.fullmatch(product_id):
-        raise _bad_request(
-            "'productId' must be 1-64 lowercase letters, digits or '-'.", "invalid-product-id"
+        raise RequestRejected(
+            types.INVALID_PRODUCT_ID, "'productId' must be 1-64 lowercase letters, digits or '-'."
         )
     return product_id
 
@@ -61,17 +67,11 @@ def json_body(request: HttpRequestLike, model: type[ModelT]) -> ModelT:
     body = request.get_body()
     if len(body) > MAX_BODY_BYTES:
         raise RequestRejected(
-            413,
-            "Payload too large",
-            f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
-            slug="payload-too-large",
+            types.PAYLOAD_TOO_LARGE, f"Request bodies are limited to {MAX_BODY_BYTES} bytes."
         )
     if not _is_utf8_json(header(request, "Content-Type")):
         raise RequestRejected(
-            415,
-            "Unsupported media type",
-            "Send the body as application/json in UTF-8.",
-            slug="unsupported-media-type",
+            types.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json in UTF-8."
         )
     try:
         payload = json.loads(
@@ -80,20 +80,20 @@ def json_body(request: HttpRequestLike, model: type[ModelT]) -> ModelT:
             object_pairs_hook=_refuse_duplicate_keys,
         )
     except UnicodeDecodeError:
-        raise _bad_request("The body is not valid UTF-8.", "malformed-body") from None
+        raise RequestRejected(types.MALFORMED_BODY, "The body is not valid UTF-8.") from None
     except (json.JSONDecodeError, ValueError) as error:
-        raise _bad_request(f"The body is not valid JSON: {error}", "malformed-body") from None
+        raise RequestRejected(
+            types.MALFORMED_BODY, f"The body is not valid JSON: {error}"
+        ) from None
     except RecursionError:
-        raise _bad_request("The body nests too deeply.", "malformed-body") from None
+        raise RequestRejected(types.MALFORMED_BODY, "The body nests too deeply.") from None
     try:
         return model.model_validate(payload)
     except ValidationError as error:
         raise RequestRejected(
-            422,
-            "Invalid request body",
+            types.INVALID_BODY,
             "The body does not match the expected shape; see 'errors'.",
-            slug="invalid-body",
-            extensions={"errors": _describe(error)},
+            {"errors": _describe(error)},
         ) from None
 
 
@@ -138,8 +138,8 @@ def query_int(request: HttpRequestLike, name: str, default: int, low: int, high:
         or not raw.isdigit()
         or not low <= int(raw) <= high
     ):
-        raise _bad_request(
-            f"'{name}' must be a whole number from {low} to {high}.", "invalid-query"
+        raise RequestRejected(
+            types.INVALID_QUERY, f"'{name}' must be a whole number from {low} to {high}."
         )
     return int(raw)
 
@@ -149,7 +149,7 @@ def query_bool(request: HttpRequestLike, name: str) -> bool | None:
     if raw is None:
         return None
     if raw not in ("true", "false"):
-        raise _bad_request(f"'{name}' must be 'true' or 'false'.", "invalid-query")
+        raise RequestRejected(types.INVALID_QUERY, f"'{name}' must be 'true' or 'false'.")
     return raw == "true"
 
 
@@ -157,8 +157,8 @@ def query_continuation_token(request: HttpRequestLike) -> str | None:
     raw = request.params.get("continuationToken")
     if raw is None or raw == "":
         return None
-    if len(raw) > MAX_CONTINUATION_TOKEN_LENGTH:
-        raise _bad_request("'continuationToken' is too long.", "invalid-continuation-token")
+    if len(raw) > MAX_TOKEN_LENGTH:
+        raise RequestRejected(types.INVALID_CONTINUATION_TOKEN, "'continuationToken' is too long.")
     return raw
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, computed_field
 
@@ -36,6 +36,9 @@ class OutboxEntry(CamelModel):
 
 
 class ShoppingCart(CamelModel):
+    # The outbox is bookkeeping, not part of the API.
+    HIDDEN_FROM_API: ClassVar[frozenset[str]] = frozenset({"outbox"})
+
     id: str
     customer: str
     items: list[CartItem] = Field(default_factory=list)
@@ -118,8 +121,8 @@ class ShoppingCart(CamelModel):
             self.outbox.sent_at = now
 
     def to_api(self) -> dict[str, object]:
-        """The cart as shoppers see it: the outbox is bookkeeping, not part of the API."""
-        return self.model_dump(mode="json", by_alias=True, exclude={"outbox"})
+        """The cart as shoppers see it."""
+        return self.model_dump(mode="json", by_alias=True, exclude=set(self.HIDDEN_FROM_API))
 
     def _ensure_open(self) -> None:
         if self.ordered:

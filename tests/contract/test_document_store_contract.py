@@ -1,5 +1,6 @@
 """What the app relies on from a DocumentStore, checked against every backend."""
 
+import base64
 from typing import Any
 
 import pytest
@@ -227,8 +228,21 @@ async def test_a_full_last_page_has_no_continuation_token(
     assert pages == [["c3", "c2"], ["c1", "c0"]]
 
 
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "not-a-continuation-token",
+        # The URL-safe base64 of deeply nested JSON: 990 and 3000 "[" (1,320 and 4,000
+        # characters); checked before decoding, as json.loads would exhaust the stack.
+        base64.urlsafe_b64encode(b"[" * 990).decode().rstrip("="),
+        base64.urlsafe_b64encode(b"[" * 3000).decode().rstrip("="),
+        base64.urlsafe_b64encode(b'{"q":' * 500).decode().rstrip("="),
+        "A" * 5000,
+    ],
+    ids=["made-up", "990-brackets", "3000-brackets", "500-objects", "oversized"],
+)
 async def test_a_forged_continuation_token_raises_invalid_continuation_token(
-    document_store: DocumentStore, container: str
+    document_store: DocumentStore, container: str, forged: str
 ) -> None:
     customer = unique("customer")
     await document_store.create(container, customer, cart(customer))
@@ -240,7 +254,7 @@ async def test_a_forged_continuation_token_raises_invalid_continuation_token(
             where={},
             newest_first_by="createdAt",
             limit=10,
-            continuation_token="not-a-continuation-token",
+            continuation_token=forged,
         )
 
 

@@ -79,7 +79,7 @@ async def test_adding_items_accumulates_and_prices_server_side() -> None:
         (b"[]", 422),
         (b'"meat"', 422),
         (b'{"productId": "meat"}', 422),
-        (b'{"productId": "meat", "quantity": 2.0}', 422),
+        (b'{"productId": "meat", "quantity": 2.5}', 422),
         (b'{"productId": "meat", "quantity": "2"}', 422),
         (b'{"productId": "meat", "quantity": true}', 422),
         (b'{"productId": "meat", "quantity": 0}', 422),

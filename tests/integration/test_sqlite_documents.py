@@ -8,11 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.adapters.sqlite_documents import (
-    SqliteDocumentStore,
-    _encode_token,
-    _query_fingerprint,
-)
+from shared.adapters.sqlite_documents import SqliteDocumentStore
+from shared.continuation_tokens import encode_token, query_fingerprint
 from shared.ports import InvalidContinuationToken, PreconditionFailed, StoredDocument
 
 CONTAINER = "carts"
@@ -241,8 +238,8 @@ async def test_a_forged_token_with_an_unbindable_position_is_refused(
     store: SqliteDocumentStore, sort_value: object
 ) -> None:
     # The token's query fingerprint is computable by anyone; its position must still be checked.
-    fingerprint = _query_fingerprint(CONTAINER, CUSTOMER, {}, "createdAt")
-    forged = _encode_token(fingerprint, sort_value, "z")  # type: ignore[arg-type]
+    fingerprint = query_fingerprint(CONTAINER, CUSTOMER, {}, "createdAt")
+    forged = encode_token(fingerprint, {"v": sort_value, "id": "z"})
     with pytest.raises(InvalidContinuationToken):
         await store.query(
             CONTAINER,
@@ -252,3 +249,43 @@ async def test_a_forged_token_with_an_unbindable_position_is_refused(
             limit=10,
             continuation_token=forged,
         )
+
+
+async def test_documents_of_a_container_with_a_time_to_live_expire_after_their_last_write(
+    database_path: Path,
+) -> None:
+    now = [1_000_000.0]
+    store = SqliteDocumentStore(database_path, {"poison": 60}, clock=lambda: now[0])
+    try:
+        record = {"customer": "queue-1", "id": "m-1", "status": "poisoned"}
+        created = await store.create("poison", "queue-1", record)
+        await store.create("carts", CUSTOMER, {"customer": CUSTOMER, "id": "c-1"})
+        now[0] += 50
+        await store.replace(
+            "poison", "queue-1", {**record, "status": "requeued"}, if_match=created.etag
+        )
+
+        now[0] += 50  # 100 s after the create, 50 s after the last write: still there
+        kept = await store.read("poison", "queue-1", "m-1")
+        assert kept is not None
+        assert kept.body == {**record, "status": "requeued"}
+
+        now[0] += 11  # 61 s after the last write: gone from reads and queries
+        assert await store.read("poison", "queue-1", "m-1") is None
+        page = await store.query(
+            "poison", "queue-1", where={}, newest_first_by="id", limit=10, continuation_token=None
+        )
+        assert page.documents == []
+        assert (
+            await store.find_across_partitions("poison", where={}, oldest_first_by="id", limit=10)
+            == []
+        )
+        # The same id can be written again, and other containers keep their documents.
+        assert (await store.create("poison", "queue-1", record)).body == record
+        assert await store.read("carts", CUSTOMER, "c-1") is not None
+    finally:
+        await store.close()
+
+    with closing(sqlite3.connect(database_path)) as connection:
+        rows = connection.execute("SELECT count(*) FROM documents WHERE container = 'poison'")
+        assert rows.fetchone() == (1,)
