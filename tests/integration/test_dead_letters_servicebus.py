@@ -14,7 +14,7 @@ from azure.servicebus import ServiceBusMessage, ServiceBusSubQueue
 from azure.servicebus.aio import ServiceBusClient
 
 from tests.conftest import embedded_settings
-from tests.integration.test_dead_letters_tool import command
+from tests.integration.test_dead_letters_tool import command, place_order
 from tests.stand_ins.servicebus_broker import servicebus_broker
 
 QUEUE = "submit-order"  # declared in emulators/servicebus/Config.json
@@ -67,11 +67,12 @@ async def test_list_and_show_read_the_dead_letters_with_reason_body_and_descript
     assert code == 0
     rows = {line.split()[1]: line.split() for line in out.splitlines()[1:]}
     assert rows["stuck-1"][:4] == ["dlq", "stuck-1", "dead-lettered", "LockLostTooOften"]
-    assert rows["flaky-1"][:5] == [
+    assert rows["flaky-1"][:6] == [
         "dlq",
         "flaky-1",
         "dead-lettered",
         "MaxDeliveryCountExceeded",
+        "-",  # ORDER: the body names no order
         "10",
     ]
 
@@ -113,3 +114,25 @@ async def test_requeue_sends_the_body_again_under_a_new_id_and_removes_the_dead_
 
     code, _ = await command(settings, tmp_path, "requeue", "stuck-1", "--source", "dlq")
     assert code == 1
+
+
+async def test_purge_placed_completes_exactly_the_dead_letters_whose_order_exists(
+    settings: dict[str, str], tmp_path: Path, connection: str
+) -> None:
+    await place_order(settings, customer="ann", order_id="order-late")
+    async with ServiceBusClient.from_connection_string(connection) as client:
+        async with client.get_queue_sender(QUEUE) as sender:
+            body = json.dumps({"customer": "ann", "orderId": "order-late"})
+            await sender.send_messages(ServiceBusMessage(body, message_id="late-1"))
+        async with client.get_queue_receiver(QUEUE) as receiver:
+            (late,) = await receiver.receive_messages(max_wait_time=WAIT_SECONDS)
+            await receiver.dead_letter_message(late, reason="MaxDeliveryCountExceeded")
+
+    code, out = await command(settings, tmp_path, "purge-placed")
+
+    assert (code, out.splitlines()[-1]) == (0, "1 dead letter(s) purged.")
+    client = ServiceBusClient.from_connection_string(connection)
+    dead_letter_queue = client.get_queue_receiver(QUEUE, sub_queue=ServiceBusSubQueue.DEAD_LETTER)
+    async with client, dead_letter_queue:
+        left = await dead_letter_queue.peek_messages(10)
+    assert sorted(m.message_id for m in left) == ["flaky-1", "stuck-1"]

@@ -121,20 +121,27 @@ async def test_requeue_puts_messages_back_on_the_queue(
     assert [row[:3] for row in rows] == [["poison", "garbage-1", "requeued"]]
 
 
-async def dead_letter_orders(settings: dict[str, str]) -> None:
-    """Dead letters for a placed order ("late-1") and for one never placed ("lost-1")."""
+async def place_order(settings: dict[str, str], *, customer: str, order_id: str) -> None:
     bootstrap.configure(settings)
-    app = bootstrap.application()
-    queue = app.sender
-    assert isinstance(queue, SqliteQueue)
     try:
         now = datetime.now(UTC)
-        await OrderRepository(app.store).add_if_absent(
+        await OrderRepository(bootstrap.application().store).add_if_absent(
             Order(
-                id="order-late", cart_id="order-late", customer="ann", items=[],
+                id=order_id, cart_id=order_id, customer=customer, items=[],
                 total=Decimal("0.00"), currency="PLN", submitted_at=now, placed_at=now,
             )
         )  # fmt: skip
+    finally:
+        await bootstrap.shutdown()
+
+
+async def dead_letter_orders(settings: dict[str, str]) -> None:
+    """Dead letters for a placed order ("late-1") and for one never placed ("lost-1")."""
+    await place_order(settings, customer="ann", order_id="order-late")
+    bootstrap.configure(settings)
+    queue = bootstrap.application().sender
+    assert isinstance(queue, SqliteQueue)
+    try:
         for message_id, order_id in (("late-1", "order-late"), ("lost-1", "order-lost")):
             body = json.dumps({"customer": "ann", "orderId": order_id}).encode()
             await queue.send(OutgoingMessage(body=body, message_id=message_id))
