@@ -140,6 +140,8 @@ class AppServiceAuthentication:
     # -- endpoints -------------------------------------------------------------------------
 
     def _login_form(self, request: web.Request, provider: str) -> web.Response:
+        if _local_redirect(request.query.get("post_login_redirect_uri"), "/") is None:
+            return _bad_request(request, "post_login_redirect_uri must be a path on this host.")
         return _html(HTTPStatus.OK, _login_page(provider, request.rel_url.raw_path_qs))
 
     async def _sign_in(self, request: web.Request, provider: str) -> web.Response:

@@ -100,6 +100,7 @@ def test_sign_in_and_out_redirect_only_to_this_host(auth_host: HostProcess, targ
     with auth_host.client() as client:
         query = f"?post_login_redirect_uri={httpx.URL('', params={'u': target}).query.decode()[2:]}"
         assert_problem(sign_in(client, auth_host, "anna-oid", query=query), 400)
+        assert_problem(client.get(f"{auth_host.base_url}/.auth/login/dev{query}"), 400)
         assert client.get(f"{auth_host.base_url}/.auth/me").status_code == 401
         out = client.get(
             f"{auth_host.base_url}/.auth/logout", params={"post_logout_redirect_uri": target}
@@ -240,6 +241,7 @@ def test_without_a_principal_every_customer_route_is_a_401_problem(
                 response = anonymous.request(method, path, json=body)
                 assert_problem(response, 401, "unauthenticated")
         assert anonymous.get("/products").status_code == 200
+        assert anonymous.get("/health").status_code == 200
 
 
 def test_with_authentication_none_nothing_is_served_under_auth_and_a_warning_is_logged(
