@@ -9,13 +9,12 @@
 """
 
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import NoReturn, Protocol
+from typing import Protocol
 
 import azure.functions as func
 import pytest
@@ -170,15 +169,6 @@ QUEUES: dict[str, QueueFactory] = {
     "servicebus-broker": service_bus_broker_queue,
     "servicebus": service_bus_queue,
 }
-
-
-def _skip_unless_configured(connection_string: str, identity_setting: str) -> NoReturn:
-    if not (os.environ.get(connection_string) or os.environ.get(identity_setting)):
-        pytest.skip(f"{connection_string} or {identity_setting} is not set")
-    pytest.skip(
-        f"{connection_string} is set, but the Azure factory is not written yet"
-        " (tests/contract/azure_backends.py)"
-    )
 
 
 def unique(prefix: str) -> str:
