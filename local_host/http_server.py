@@ -187,7 +187,7 @@ class HttpServer:
         app = web.Application(client_max_size=MAX_REQUEST_BODY_BYTES)
         # Every path, also one whose decoded segments hold a line break ("." would not match
         # it, and aiohttp would answer its own plain-text 404): the functions judge the values.
-        app.router.add_route("*", r"/{path:[\s\S]*}", self._handle)
+        app.router.add_route("*", r"/{path:[\s\S]*}", self._serve)
         self._runner = web.AppRunner(
             app,
             handle_signals=False,
@@ -219,6 +219,16 @@ class HttpServer:
     async def stop(self) -> None:
         """Stop listening, let running requests finish (bounded), then close connections."""
         await self._runner.cleanup()
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        response = await self._handle(request)
+        if request.body_exists and not request.content.is_eof():
+            # Answered without reading the body (404, 405, 401, a static file): aiohttp would
+            # drain, and decode, it after the response, and a body that does not decode would
+            # log an "Unhandled exception". Closing the connection leaves it unread instead.
+            request.content.feed_eof()
+            response.force_close()
+        return response
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         try:

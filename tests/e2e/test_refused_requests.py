@@ -63,6 +63,25 @@ def test_each_refused_request_logs_one_warning_line_without_a_traceback(
     assert not any("Traceback" in text or "ERROR" in text for text in later)
 
 
+def test_a_body_that_does_not_decode_on_an_unknown_route_logs_no_unhandled_exception(
+    local_host: HostProcess,
+) -> None:
+    # No function reads the body, so aiohttp drains it after the 404 and fails to decode it.
+    before = len(local_host.output)
+    body = b"this is not gzip"
+    response = raw_request(
+        local_host,
+        b"POST /api/no-such-route HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body),
+    )
+    assert response.status == 404
+    # The host logs an "Executed" line for the next request it serves, so earlier lines are in.
+    raw_request(local_host, b"GET /api/products HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    local_host.wait_for_output(r"Executed 'Functions\.GetProducts' ", after=before)
+    later = local_host.output[before:]
+    assert not any("Unhandled exception" in text or "Traceback" in text for text in later)
+
+
 def test_slow_idle_and_surplus_connections_are_closed(host_factory: HostFactory) -> None:
     host = host_factory.start(
         extra_args=("--idle-timeout", "1", "--body-timeout", "1", "--max-connections", "4")
