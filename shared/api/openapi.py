@@ -53,7 +53,11 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string", "pattern": f"^{CORRELATION_ID_PATTERN.pattern}$"},
     },
     "Cache-Control": {
-        "description": "How long the menu may be cached.",
+        "description": "Whether and how long the answer may be cached.",
+        "schema": {"type": "string"},
+    },
+    "WWW-Authenticate": {
+        "description": "How to authenticate: sign in through App Service authentication.",
         "schema": {"type": "string"},
     },
 }

@@ -1,6 +1,7 @@
 """The OpenAPI description: valid OpenAPI 3.1, and it describes every HTTP function."""
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,20 @@ def test_the_description_is_valid_openapi_3_1() -> None:
 
     validate(document)  # type: ignore[arg-type]
     assert document["openapi"].startswith("3.1.")
+
+
+def test_every_reference_resolves() -> None:
+    document = openapi_document()
+    references = set(re.findall(r'"\$ref": "#/([^"]+)"', json.dumps(document)))
+    unresolved = []
+    for reference in sorted(references):
+        node: Any = document
+        for part in reference.split("/"):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            unresolved.append(reference)
+    assert references
+    assert unresolved == []
 
 
 def test_every_http_function_route_and_method_is_described() -> None:
