@@ -27,7 +27,7 @@ CHROMIUM := /usr/bin/chromium
 AXE_STAMP := tests/browser/node_modules/.installed
 
 .PHONY: run run-web run-worker test check lint format types pytest stand-ins browser-deps \
-	test-azure chaos fuzz dead-letters clean
+	test-azure chaos fuzz bench dead-letters clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
@@ -113,6 +113,14 @@ chaos: $(STAMP)
 FUZZ_EXAMPLES ?= 300
 fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz --max-examples $(FUZZ_EXAMPLES)
+
+# The app against the machine's raw limits, one table (see docs/performance.md); under 3 minutes.
+# BASELINE=<git ref> measures that ref's app side by side. wrk comes from Debian when missing
+# (without it the bench falls back to its Python client, and says so).
+bench: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y -q -o DPkg::Lock::Timeout=120 wrk >/dev/null \
+		|| echo "wrk could not be installed; measuring with the Python client"
+	$(BIN)/python -m tests.bench $(if $(BASELINE),--baseline $(BASELINE))
 
 # Poison messages and dead letters of the SubmitOrder queue (see docs/reliability.md).
 dead-letters: $(STAMP)

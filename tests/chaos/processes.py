@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import IO, Literal
 
-Role = Literal["web", "worker"]
+Role = Literal["web", "worker", "all"]
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 15.0
@@ -71,6 +71,10 @@ class HostProcess:
         return self._process is not None and self._process.returncode is None
 
     @property
+    def serves_http(self) -> bool:
+        return self.role != "worker"
+
+    @property
     def ready(self) -> bool:
         """Running, and past its startup (the web role is listening)."""
         return self.running and self._ready
@@ -88,7 +92,7 @@ class HostProcess:
         log_path = self._logs / f"{self.role}-{self.incarnation}.log"
         self._log_file = log_path.open("wb")
         arguments = ["--role", self.role, "--app-dir", str(self._app_dir)]
-        if self.role == "web":
+        if self.serves_http:
             arguments += ["--port", "0", "--host", "127.0.0.1"]
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -108,7 +112,7 @@ class HostProcess:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             text = await asyncio.to_thread(log_path.read_text, encoding="utf-8", errors="replace")
-            if self.role == "web":
+            if self.serves_http:
                 listening = _LISTENING.search(text)
                 if listening:
                     self.base_url = listening[1]
