@@ -17,9 +17,9 @@ from local_host.invocation import invoke, service_bus_reason
 from local_host.service_bus_message import to_function_message
 from shared.adapters.sqlite_queue import MessageLockLost, ReceivedMessage, SqliteQueue
 
-# Idle polling starts fast and backs off, so a new message is picked up within this bound.
-MIN_POLL_SECONDS = 0.05
-MAX_POLL_SECONDS = 0.2
+# An idle consumer waits for messages with reads only (see SqliteQueue.wait_for_messages);
+# every this many seconds it also looks for messages whose lock expired.
+IDLE_CHECK_SECONDS = 0.5
 # After a failed receive (say, the database file is busy) wait longer before trying again.
 ERROR_BACKOFF_SECONDS = 1.0
 # A cancelled invocation still gets this long to abandon its message.
@@ -60,7 +60,6 @@ class QueueConsumer:
 
     async def run(self) -> None:
         """Receive and dispatch messages until stop_receiving() is called."""
-        delay = MIN_POLL_SECONDS
         while not self._stopping.is_set():
             free = self._max_concurrent_calls - len(self._in_flight)
             if free <= 0:
@@ -74,10 +73,8 @@ class QueueConsumer:
                 await self._pause(ERROR_BACKOFF_SECONDS)
                 continue
             if not messages:
-                await self._pause(delay)
-                delay = min(delay * 2, MAX_POLL_SECONDS)
+                await self._wait_for_messages()
                 continue
-            delay = MIN_POLL_SECONDS
             # Messages received are locked to this host, so they run even if a stop just began.
             for message in messages:
                 task = asyncio.create_task(
@@ -118,6 +115,26 @@ class QueueConsumer:
         self._wake.set()
         if not task.cancelled() and task.exception() is not None:
             log.error("Processing a message failed unexpectedly.", exc_info=task.exception())
+
+    async def _wait_for_messages(self) -> None:
+        """Until a message may be available or the consumer stops."""
+        stopping = asyncio.create_task(self._stopping.wait())
+        try:
+            while not self._stopping.is_set():
+                arrival = asyncio.create_task(self._queue.wait_for_messages(IDLE_CHECK_SECONDS))
+                await asyncio.wait({arrival, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not arrival.done():
+                    arrival.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await arrival
+                    return
+                if arrival.result():
+                    return
+        except Exception:
+            log.exception("Watching queue '%s' failed; trying again.", self.queue_name)
+            await self._pause(ERROR_BACKOFF_SECONDS)
+        finally:
+            stopping.cancel()
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -1,87 +1,235 @@
-"""One lazily opened aiosqlite connection to a database file that several processes share.
+"""One SQLite database file that several processes share, written with group commit.
 
-Both embedded adapters (documents and queue) use this: the web process and the worker process
-open the same files, so every connection runs in WAL mode (readers never block the writer) with
-a busy timeout (a writer waits for another process's write instead of failing at once), and
-every read-check-write runs inside ``BEGIN IMMEDIATE`` so it holds the write lock from its
-first read.
+Both embedded adapters (documents and queue) use this. The web and worker processes open the
+same files, so every connection runs in WAL mode (readers never block the writer) with a busy
+timeout (a writer waits for another process's write instead of failing at once).
+
+A write is a plain function of a ``sqlite3.Connection``, run whole on the file's one writer
+thread in this process: one thread hand-off per write, not one per statement. The writer takes
+every write waiting at that moment, runs each inside its own SAVEPOINT of one
+``BEGIN IMMEDIATE`` transaction and commits them together, so concurrent writes share one
+fsync (group commit). A write whose function raises is rolled back to its savepoint alone and
+its caller gets the exception; the others commit. No caller hears of success before the
+COMMIT has returned, and with ``synchronous=FULL`` that COMMIT has reached the disk: an answer
+given after a write (a 202 for a submit) still means the write survives a crash and a power
+loss.
+
+Reads run on a second connection and thread, so they never wait behind a commit's fsync; in WAL
+mode each read sees every write that has been answered.
 """
 
 import asyncio
+import queue
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
-import aiosqlite
-
+# FULL: a commit is on the disk before it returns, so it survives a power loss; NORMAL in WAL
+# mode would survive a process crash only. Group commit makes FULL affordable.
+SYNCHRONOUS = "FULL"
 BUSY_TIMEOUT_MILLISECONDS = 5000
+# Writes committed together at most; a bound keeps one batch's latency bounded.
+MAX_BATCH = 256
+
+T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], T]
+
+
+@dataclass(frozen=True)
+class _Write:
+    work: Work[Any]
+    loop: asyncio.AbstractEventLoop
+    future: "asyncio.Future[Any]"
 
 
 class SqliteDatabase:
-    """A database file with one connection, opened on first use and reused until close()."""
+    """A database file with a writer and a reader connection, opened on first use."""
 
     def __init__(self, path: Path, schema: str) -> None:
         self.path = path
         self._schema = schema
-        self._connection: aiosqlite.Connection | None = None
+        self._writes: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._reader: ThreadPoolExecutor | None = None
+        self._reader_connection: sqlite3.Connection | None = None
         self._closed = False
-        # One sqlite3 connection has one transaction state, so coroutines take turns using it.
-        self._lock = asyncio.Lock()
+        self._opening = asyncio.Lock()
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection, for single statements that need no explicit transaction."""
-        async with self._lock:
-            yield await self._open()
+    async def write(self, work: Work[T]) -> T:
+        """``work(connection)`` inside a write transaction; returns once it is committed."""
+        await self._open()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._writes.put(_Write(work, loop, future))
+        # A cancelled caller does not stop the write: it commits or not as a whole, like a
+        # request whose answer was lost.
+        return await future
 
-    @asynccontextmanager
-    async def writing(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection inside ``BEGIN IMMEDIATE``: committed on success, else rolled back."""
-        async with self._lock:
-            connection = await self._open()
-            try:
-                await connection.execute("BEGIN IMMEDIATE")
-                yield connection
-                await connection.execute("COMMIT")
-            except BaseException:
-                # Also on cancellation: a transaction left open would break every later call.
-                await _roll_back(connection)
-                raise
+    async def read(self, work: Work[T]) -> T:
+        """``work(connection)`` on the reader connection, outside any write transaction."""
+        await self._open()
+        assert self._reader is not None
+        return await asyncio.get_running_loop().run_in_executor(self._reader, self._read, work)
 
     async def close(self) -> None:
-        async with self._lock:
+        async with self._opening:
             self._closed = True
-            connection, self._connection = self._connection, None
-            if connection is not None:
-                await connection.close()
+            writer, self._writer = self._writer, None
+            reader, self._reader = self._reader, None
+            if writer is not None:
+                self._writes.put(None)
+                await asyncio.to_thread(writer.join)
+            if reader is not None:
+                await asyncio.get_running_loop().run_in_executor(reader, self._close_reader)
+                reader.shutdown(wait=False)
 
-    async def _open(self) -> aiosqlite.Connection:
-        if self._closed:
-            raise RuntimeError(f"The SQLite database {self.path} was closed.")
-        if self._connection is None:
-            self._connection = await self._connect()
-        return self._connection
+    def _read(self, work: Work[T]) -> T:
+        if self._reader_connection is None:
+            self._reader_connection = _connect(self.path)
+        return work(self._reader_connection)
 
-    async def _connect(self) -> aiosqlite.Connection:
-        await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
-        # isolation_level=None: no implicit transactions; this class issues BEGIN and COMMIT.
-        connection = await aiosqlite.connect(self.path, isolation_level=None)
+    def _close_reader(self) -> None:
+        if self._reader_connection is not None:
+            self._reader_connection.close()
+            self._reader_connection = None
+
+    async def _open(self) -> None:
+        if self._writer is not None and not self._closed:
+            return
+        async with self._opening:
+            if self._closed:
+                raise RuntimeError(f"The SQLite database {self.path} was closed.")
+            if self._writer is not None:
+                return
+            # The writer creates the file and its schema before any read can look at it.
+            connection = await asyncio.to_thread(self._connect_writer)
+            writer = threading.Thread(
+                target=self._write_batches,
+                args=(connection,),
+                name=f"sqlite-writer-{self.path.name}",
+                daemon=True,
+            )
+            writer.start()
+            self._reader = ThreadPoolExecutor(
+                1, thread_name_prefix=f"sqlite-reader-{self.path.name}"
+            )
+            self._writer = writer
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = _connect(self.path)
         try:
-            # The busy timeout first: switching to WAL may itself wait for another process.
-            await connection.execute_fetchall(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MILLISECONDS}")
-            # Fetched to the end: an unfinished PRAGMA statement would block COMMIT below.
-            await connection.execute_fetchall("PRAGMA journal_mode = WAL")
-            await connection.executescript(f"BEGIN IMMEDIATE;\n{self._schema}\nCOMMIT;")
+            connection.executescript(f"BEGIN IMMEDIATE;\n{self._schema}\nCOMMIT;")
         except BaseException:
-            await connection.close()
+            connection.close()
             raise
         return connection
 
+    def _write_batches(self, connection: sqlite3.Connection) -> None:
+        try:
+            while True:
+                first = self._writes.get()
+                if first is None:
+                    return
+                batch = [first]
+                stop = False
+                while len(batch) < MAX_BATCH:
+                    try:
+                        following = self._writes.get_nowait()
+                    except queue.Empty:
+                        break
+                    if following is None:
+                        stop = True
+                        break
+                    batch.append(following)
+                try:
+                    _commit_together(connection, batch)
+                except BaseException as error:  # never leave a caller waiting forever
+                    for write in batch:
+                        _answer(write, None, error)
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                if stop:
+                    return
+        finally:
+            connection.close()
 
-async def _roll_back(connection: aiosqlite.Connection) -> None:
-    # Statements run in order on the connection's thread, so this ROLLBACK runs after a BEGIN
-    # still queued by a cancelled caller. It fails only when no transaction is open (BEGIN itself
-    # failed): then there is nothing to undo.
-    with suppress(sqlite3.OperationalError):
-        await connection.execute("ROLLBACK")
+
+def _commit_together(connection: sqlite3.Connection, batch: list[_Write]) -> None:
+    """Run each write in its own savepoint of one transaction, commit, then answer them all."""
+    outcomes: list[tuple[_Write, Any, BaseException | None]] = []
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except BaseException as error:  # the file stayed locked by another process, or worse
+        for write in batch:
+            _answer(write, None, error)
+        return
+    for write in batch:
+        connection.execute("SAVEPOINT write")
+        try:
+            result = write.work(connection)
+        except BaseException as error:
+            if not connection.in_transaction:
+                # SQLite rolled the whole transaction back (an I/O error, say): nothing of
+                # this batch was kept.
+                for done, _, _ in outcomes:
+                    _answer(done, None, error)
+                _answer(write, None, error)
+                for rest in batch[len(outcomes) + 1 :]:
+                    _answer(rest, None, error)
+                return
+            connection.execute("ROLLBACK TO write")
+            connection.execute("RELEASE write")
+            outcomes.append((write, None, error))
+        else:
+            connection.execute("RELEASE write")
+            outcomes.append((write, result, None))
+    try:
+        connection.execute("COMMIT")
+    except BaseException as commit_error:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        for write, _, own_error in outcomes:
+            _answer(write, None, own_error or commit_error)
+        return
+    for write, result, own_error in outcomes:
+        _answer(write, result, own_error)
+
+
+def _answer(write: _Write, result: Any, error: BaseException | None) -> None:
+    # The caller's loop may have closed meanwhile (a test ending): nobody waits any more.
+    with suppress(RuntimeError):
+        write.loop.call_soon_threadsafe(_settle, write.future, result, error)
+
+
+def _settle(future: "asyncio.Future[Any]", result: Any, error: BaseException | None) -> None:
+    if future.done():  # cancelled, or answered already
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: no implicit transactions; the writer issues BEGIN and COMMIT.
+    connection = sqlite3.connect(
+        path,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=BUSY_TIMEOUT_MILLISECONDS / 1000,
+    )
+    try:
+        # The busy timeout first: switching to WAL may itself wait for another process.
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MILLISECONDS}")
+        connection.execute("PRAGMA journal_mode = WAL").fetchall()
+        connection.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
+    except BaseException:
+        connection.close()
+        raise
+    return connection

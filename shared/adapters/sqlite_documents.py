@@ -19,8 +19,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from shared.adapters.sqlite_database import SqliteDatabase
 from shared.continuation_tokens import decode_token, encode_token, query_fingerprint
 from shared.ports import (
@@ -92,17 +90,16 @@ class SqliteDocumentStore(DocumentStore):
 
     async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
         live, values = self._live(container)
-        async with self._database.reading() as connection:
-            rows = list(
-                await connection.execute_fetchall(
-                    "SELECT etag, body FROM documents"
-                    f" WHERE container = ? AND partition_key = ? AND id = ? AND {live}",
-                    (container, partition_key, id, *values),
-                )
-            )
-        if not rows:
+        row = await self._database.read(
+            lambda connection: connection.execute(
+                "SELECT etag, body FROM documents"
+                f" WHERE container = ? AND partition_key = ? AND id = ? AND {live}",
+                (container, partition_key, id, *values),
+            ).fetchone()
+        )
+        if row is None:
             return None
-        etag, body = rows[0]
+        etag, body = row
         return _stored(etag, body)
 
     async def create(
@@ -111,22 +108,22 @@ class SqliteDocumentStore(DocumentStore):
         document_id = _document_id(body, partition_key)
         text = self._to_stored_json(body)
         etag = _new_etag()
-        # A single INSERT needs no transaction; purging expired documents first does.
-        expiring = container in self._time_to_live
-        session = self._database.writing() if expiring else self._database.reading()
-        async with session as connection:
-            await self._delete_expired(connection, container)
-            try:
-                await connection.execute(
-                    "INSERT INTO documents (container, partition_key, id, etag, body)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (container, partition_key, document_id, etag, text),
-                )
-            except sqlite3.IntegrityError:
-                raise DocumentAlreadyExists(
-                    f"Document '{document_id}' already exists in partition '{partition_key}'"
-                    f" of container '{container}'."
-                ) from None
+
+        def insert(connection: sqlite3.Connection) -> None:
+            self._delete_expired(connection, container)
+            connection.execute(
+                "INSERT INTO documents (container, partition_key, id, etag, body)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (container, partition_key, document_id, etag, text),
+            )
+
+        try:
+            await self._database.write(insert)
+        except sqlite3.IntegrityError:
+            raise DocumentAlreadyExists(
+                f"Document '{document_id}' already exists in partition '{partition_key}'"
+                f" of container '{container}'."
+            ) from None
         return _stored(etag, text)
 
     async def replace(
@@ -136,31 +133,31 @@ class SqliteDocumentStore(DocumentStore):
         text = self._to_stored_json(body)
         etag = _new_etag()
         key = (container, partition_key, document_id)
-        # BEGIN IMMEDIATE takes the write lock before the read, so no other process can
-        # replace the document between the ETag check and the update.
-        async with self._database.writing() as connection:
-            await self._delete_expired(connection, container)
-            rows = list(
-                await connection.execute_fetchall(
-                    "SELECT etag FROM documents"
-                    " WHERE container = ? AND partition_key = ? AND id = ?",
-                    key,
-                )
-            )
-            if not rows:
+
+        # One write transaction from the ETag check to the update: no other process can
+        # replace the document in between.
+        def check_and_update(connection: sqlite3.Connection) -> None:
+            self._delete_expired(connection, container)
+            row = connection.execute(
+                "SELECT etag FROM documents WHERE container = ? AND partition_key = ? AND id = ?",
+                key,
+            ).fetchone()
+            if row is None:
                 raise DocumentNotFound(
                     f"Document '{document_id}' does not exist in partition '{partition_key}'"
                     f" of container '{container}'."
                 )
-            if rows[0][0] != if_match:
+            if row[0] != if_match:
                 raise PreconditionFailed(
                     f"Document '{document_id}' changed since ETag '{if_match}' was read."
                 )
-            await connection.execute(
+            connection.execute(
                 "UPDATE documents SET etag = ?, body = ?"
                 " WHERE container = ? AND partition_key = ? AND id = ?",
                 (etag, text, *key),
             )
+
+        await self._database.write(check_and_update)
         return _stored(etag, text)
 
     async def query(
@@ -190,8 +187,9 @@ class SqliteDocumentStore(DocumentStore):
             f" WHERE {' AND '.join(conditions)}"
             f" ORDER BY {sort} DESC, id DESC LIMIT ?"
         )
-        async with self._database.reading() as connection:
-            rows = list(await connection.execute_fetchall(sql, parameters))
+        rows = await self._database.read(
+            lambda connection: connection.execute(sql, parameters).fetchall()
+        )
         page = rows[:limit]
         next_token = None
         if len(rows) > limit:
@@ -221,8 +219,9 @@ class SqliteDocumentStore(DocumentStore):
             f"SELECT etag, body FROM documents WHERE {' AND '.join(conditions)}"
             f" ORDER BY {sort}, partition_key, id LIMIT ?"
         )
-        async with self._database.reading() as connection:
-            rows = await connection.execute_fetchall(sql, parameters)
+        rows = await self._database.read(
+            lambda connection: connection.execute(sql, parameters).fetchall()
+        )
         return [_stored(etag, body) for etag, body in rows]
 
     async def close(self) -> None:
@@ -231,10 +230,10 @@ class SqliteDocumentStore(DocumentStore):
     def _to_stored_json(self, body: Mapping[str, Any]) -> str:
         return _to_json({**body, "_ts": int(self._clock())})
 
-    async def _delete_expired(self, connection: aiosqlite.Connection, container: str) -> None:
+    def _delete_expired(self, connection: sqlite3.Connection, container: str) -> None:
         if container in self._time_to_live:
             live, values = self._live(container)
-            await connection.execute(
+            connection.execute(
                 f"DELETE FROM documents WHERE container = ? AND NOT {live}", (container, *values)
             )
 

@@ -7,15 +7,16 @@ FIFO order among available messages. Several processes may share the file, and s
 (told apart by name) may share one file.
 """
 
+import asyncio
+import contextlib
 import json
+import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import aiosqlite
 
 from shared.adapters.sqlite_database import SqliteDatabase
 from shared.ports import MessageSender, OutgoingMessage
@@ -23,6 +24,9 @@ from shared.ports import MessageSender, OutgoingMessage
 MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# How often a waiting receiver looks for commits by other processes (a read, not a write).
+CHANGE_POLL_SECONDS = 0.005
 
 _ACTIVE = "active"
 _DEAD_LETTERED = "dead_lettered"
@@ -139,25 +143,28 @@ class SqliteQueue(MessageSender):
         self.max_delivery_count = max_delivery_count
         self.duplicate_detection_window = duplicate_detection_window
         self._database = SqliteDatabase(database_path, SCHEMA)
+        self._arrival_key = (str(database_path.absolute()), queue_name)
 
     async def send(self, message: OutgoingMessage) -> None:
         if not message.message_id:
             raise ValueError("A message needs a non-empty message_id.")
-        async with self._database.writing() as connection:
+        application_properties = json.dumps(dict(message.application_properties))
+
+        def remember_and_insert(connection: sqlite3.Connection) -> bool:
             now = _now()
             # Forgetting ids older than the window on every send keeps the table small.
-            await connection.execute(
+            connection.execute(
                 "DELETE FROM queue_sent_message_ids WHERE queue_name = ? AND sent_at <= ?",
                 (self.queue_name, now - _microseconds(self.duplicate_detection_window)),
             )
-            remembered = await connection.execute(
+            remembered = connection.execute(
                 "INSERT OR IGNORE INTO queue_sent_message_ids (queue_name, message_id, sent_at)"
                 " VALUES (?, ?, ?)",
                 (self.queue_name, message.message_id, now),
             )
             if remembered.rowcount == 0:
-                return  # Sent within the window: dropped silently, as Service Bus does.
-            await connection.execute(
+                return False  # Sent within the window: dropped silently, as Service Bus does.
+            connection.execute(
                 "INSERT INTO queue_messages (queue_name, message_id, body, correlation_id,"
                 " content_type, subject, application_properties, enqueued_at, state)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -168,29 +175,34 @@ class SqliteQueue(MessageSender):
                     message.correlation_id,
                     message.content_type,
                     message.subject,
-                    json.dumps(dict(message.application_properties)),
+                    application_properties,
                     now,
                     _ACTIVE,
                 ),
             )
+            return True
+
+        if await self._database.write(remember_and_insert):
+            _arrivals.announce(self._arrival_key)
 
     async def receive(self, max_messages: int = 1) -> list[ReceivedMessage]:
         """Lock and return up to ``max_messages`` available messages, oldest first; never waits."""
         if max_messages < 1:
             raise ValueError("max_messages must be at least 1.")
+
         # One write transaction from select to update: two processes never lock one message.
-        async with self._database.writing() as connection:
+        def lock_available(connection: sqlite3.Connection) -> list[ReceivedMessage]:
             # Read the clock once the write lock is held: waiting for it must not age the lock.
             now = _now()
             locked_until = now + _microseconds(self.lock_duration)
-            await self._dead_letter_exhausted(connection, now)
-            rows = await connection.execute_fetchall(
+            self._dead_letter_exhausted(connection, now)
+            rows = connection.execute(
                 f"SELECT {_MESSAGE_COLUMNS} FROM queue_messages WHERE {_AVAILABLE}"
                 " ORDER BY sequence_number LIMIT ?",
                 (self.queue_name, now, max_messages),
-            )
+            ).fetchall()
             received = [_received(row, _new_lock_token(), locked_until) for row in rows]
-            await connection.executemany(
+            connection.executemany(
                 "UPDATE queue_messages SET delivery_count = ?, lock_token = ?, locked_until = ?"
                 " WHERE sequence_number = ?",
                 [
@@ -203,26 +215,55 @@ class SqliteQueue(MessageSender):
                     for message in received
                 ],
             )
-        return received
+            return received
+
+        return await self._database.write(lock_available)
+
+    async def wait_for_messages(self, max_wait: float) -> bool:
+        """Wait until a message may be available to receive(), for at most ``max_wait`` seconds.
+
+        True at once when this process sends to the queue, within CHANGE_POLL_SECONDS when
+        another process commits to the file (``PRAGMA data_version``), and at the end when a
+        message is available anyway (a lock expired). Reads only: an idle receiver writes
+        nothing.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max_wait
+        with _arrivals.watch(self._arrival_key) as arrived:
+            version = await self._database.read(_data_version)
+            # Sent before the watch began: neither the event nor the version would tell.
+            if await self._database.read(self._any_available):
+                return True
+            while (remaining := deadline - loop.time()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(arrived.wait(), min(CHANGE_POLL_SECONDS, remaining))
+                    return True
+                if await self._database.read(_data_version) != version:
+                    return True
+        return await self._database.read(self._any_available)
 
     async def complete(self, message: ReceivedMessage) -> None:
         """Settle the message: it is deleted. MessageLockLost if the lock is no longer held."""
-        async with self._database.writing() as connection:
-            await self._require_lock(connection, message, _now())
-            await connection.execute(
+
+        def delete(connection: sqlite3.Connection) -> None:
+            self._require_lock(connection, message, _now())
+            connection.execute(
                 "DELETE FROM queue_messages WHERE sequence_number = ?", (message.sequence_number,)
             )
+
+        await self._database.write(delete)
 
     async def abandon(self, message: ReceivedMessage) -> None:
         """Release the lock so the message is available again at once.
 
         Dead-letters it instead when it has had its last delivery, as Service Bus does.
         """
-        async with self._database.writing() as connection:
+
+        def release(connection: sqlite3.Connection) -> None:
             now = _now()
-            delivery_count = await self._require_lock(connection, message, now)
+            delivery_count = self._require_lock(connection, message, now)
             if delivery_count >= self.max_delivery_count:
-                await _dead_letter(
+                _dead_letter(
                     connection,
                     [message.sequence_number],
                     MAX_DELIVERY_COUNT_EXCEEDED,
@@ -230,46 +271,57 @@ class SqliteQueue(MessageSender):
                     now,
                 )
             else:
-                await connection.execute(
+                connection.execute(
                     "UPDATE queue_messages SET lock_token = NULL, locked_until = NULL"
                     " WHERE sequence_number = ?",
                     (message.sequence_number,),
                 )
 
+        await self._database.write(release)
+        _arrivals.announce(self._arrival_key)
+
     async def dead_letter(self, message: ReceivedMessage, reason: str, description: str) -> None:
         """Move a locked message to the dead letters, with the receiver's reason."""
-        async with self._database.writing() as connection:
+
+        def move(connection: sqlite3.Connection) -> None:
             now = _now()
-            await self._require_lock(connection, message, now)
-            await _dead_letter(connection, [message.sequence_number], reason, description, now)
+            self._require_lock(connection, message, now)
+            _dead_letter(connection, [message.sequence_number], reason, description, now)
+
+        await self._database.write(move)
 
     async def renew_lock(self, message: ReceivedMessage) -> datetime:
         """Extend the lock by ``lock_duration`` from now; returns the new expiry."""
-        async with self._database.writing() as connection:
+
+        def renew(connection: sqlite3.Connection) -> int:
             now = _now()
             locked_until = now + _microseconds(self.lock_duration)
-            await self._require_lock(connection, message, now)
-            await connection.execute(
+            self._require_lock(connection, message, now)
+            connection.execute(
                 "UPDATE queue_messages SET locked_until = ? WHERE sequence_number = ?",
                 (locked_until, message.sequence_number),
             )
-        return _datetime(locked_until)
+            return locked_until
+
+        return _datetime(await self._database.write(renew))
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetteredMessage]:
         """The oldest ``limit`` dead-lettered messages of this queue."""
-        async with self._database.reading() as connection:
-            rows = await connection.execute_fetchall(
+        rows = await self._database.read(
+            lambda connection: connection.execute(
                 f"SELECT {_MESSAGE_COLUMNS}, dead_letter_reason, dead_letter_description,"
                 " dead_lettered_at FROM queue_messages WHERE queue_name = ? AND state = ?"
                 " ORDER BY sequence_number LIMIT ?",
                 (self.queue_name, _DEAD_LETTERED, limit),
-            )
+            ).fetchall()
+        )
         return [_dead_lettered(row) for row in rows]
 
     async def requeue_dead_letter(self, sequence_number: int) -> bool:
         """Make a dead letter available again with a fresh delivery count; False if none."""
-        async with self._database.writing() as connection:
-            cursor = await connection.execute(
+
+        def requeue(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "UPDATE queue_messages SET state = ?, delivery_count = 0, lock_token = NULL,"
                 " locked_until = NULL, dead_letter_reason = NULL,"
                 " dead_letter_description = NULL, dead_lettered_at = NULL"
@@ -277,6 +329,11 @@ class SqliteQueue(MessageSender):
                 (_ACTIVE, sequence_number, self.queue_name, _DEAD_LETTERED),
             )
             return cursor.rowcount == 1
+
+        requeued = await self._database.write(requeue)
+        if requeued:
+            _arrivals.announce(self._arrival_key)
+        return requeued
 
     async def check_reachable(self) -> None:
         await self.counts()
@@ -293,53 +350,55 @@ class SqliteQueue(MessageSender):
 
     async def counts(self) -> QueueCounts:
         now = _now()
-        async with self._database.reading() as connection:
-            rows = list(
-                await connection.execute_fetchall(
-                    "SELECT"
-                    " coalesce(sum(state = 'active' AND coalesce(locked_until <= ?, 1)), 0),"
-                    " coalesce(sum(state = 'active' AND locked_until > ?), 0),"
-                    " coalesce(sum(state = 'dead_lettered'), 0)"
-                    " FROM queue_messages WHERE queue_name = ?",
-                    (now, now, self.queue_name),
-                )
-            )
-        active, locked, dead_lettered = rows[0]
+        active, locked, dead_lettered = await self._database.read(
+            lambda connection: connection.execute(
+                "SELECT"
+                " coalesce(sum(state = 'active' AND coalesce(locked_until <= ?, 1)), 0),"
+                " coalesce(sum(state = 'active' AND locked_until > ?), 0),"
+                " coalesce(sum(state = 'dead_lettered'), 0)"
+                " FROM queue_messages WHERE queue_name = ?",
+                (now, now, self.queue_name),
+            ).fetchone()
+        )
         return QueueCounts(active=active, locked=locked, dead_lettered=dead_lettered)
 
     async def close(self) -> None:
         await self._database.close()
 
-    async def _require_lock(
-        self, connection: aiosqlite.Connection, message: ReceivedMessage, now: int
+    def _any_available(self, connection: sqlite3.Connection) -> bool:
+        row = connection.execute(
+            f"SELECT 1 FROM queue_messages WHERE {_AVAILABLE} LIMIT 1", (self.queue_name, _now())
+        ).fetchone()
+        return row is not None
+
+    def _require_lock(
+        self, connection: sqlite3.Connection, message: ReceivedMessage, now: int
     ) -> int:
         """The message's delivery count, if ``message`` still holds an unexpired lock."""
-        rows = list(
-            await connection.execute_fetchall(
-                "SELECT delivery_count FROM queue_messages"
-                " WHERE sequence_number = ? AND queue_name = ? AND state = 'active'"
-                " AND lock_token = ? AND locked_until > ?",
-                (message.sequence_number, self.queue_name, message.lock_token, now),
-            )
-        )
-        if not rows:
+        row = connection.execute(
+            "SELECT delivery_count FROM queue_messages"
+            " WHERE sequence_number = ? AND queue_name = ? AND state = 'active'"
+            " AND lock_token = ? AND locked_until > ?",
+            (message.sequence_number, self.queue_name, message.lock_token, now),
+        ).fetchone()
+        if row is None:
             raise MessageLockLost(
                 f"The lock on message '{message.message_id}' (sequence number"
                 f" {message.sequence_number}) expired or is held by another receiver."
             )
-        delivery_count: int = rows[0][0]
+        delivery_count: int = row[0]
         return delivery_count
 
-    async def _dead_letter_exhausted(self, connection: aiosqlite.Connection, now: int) -> None:
+    def _dead_letter_exhausted(self, connection: sqlite3.Connection, now: int) -> None:
         """Dead-letter available messages whose lock expired on their last delivery."""
-        rows = await connection.execute_fetchall(
+        rows = connection.execute(
             f"SELECT sequence_number FROM queue_messages WHERE {_AVAILABLE}"
             " AND delivery_count >= ?",
             (self.queue_name, now, self.max_delivery_count),
-        )
+        ).fetchall()
         sequence_numbers = [row[0] for row in rows]
         if sequence_numbers:
-            await _dead_letter(
+            _dead_letter(
                 connection,
                 sequence_numbers,
                 MAX_DELIVERY_COUNT_EXCEEDED,
@@ -351,19 +410,52 @@ class SqliteQueue(MessageSender):
         return f"Message could not be consumed after {self.max_delivery_count} delivery attempts."
 
 
-async def _dead_letter(
-    connection: aiosqlite.Connection,
+def _dead_letter(
+    connection: sqlite3.Connection,
     sequence_numbers: Iterable[int],
     reason: str,
     description: str,
     now: int,
 ) -> None:
-    await connection.executemany(
+    connection.executemany(
         "UPDATE queue_messages SET state = ?, lock_token = NULL, locked_until = NULL,"
         " dead_letter_reason = ?, dead_letter_description = ?, dead_lettered_at = ?"
         " WHERE sequence_number = ?",
         [(_DEAD_LETTERED, reason, description, now, number) for number in sequence_numbers],
     )
+
+
+def _data_version(connection: sqlite3.Connection) -> int:
+    """Changes whenever another connection (of any process) commits to the file."""
+    version: int = connection.execute("PRAGMA data_version").fetchone()[0]
+    return version
+
+
+class _Arrivals:
+    """Wakes this process's receivers of a queue when this process sends to it."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[tuple[str, str], set[asyncio.Event]] = {}
+
+    @contextlib.contextmanager
+    def watch(self, key: tuple[str, str]) -> Iterator[asyncio.Event]:
+        event = asyncio.Event()
+        self._waiting.setdefault(key, set()).add(event)
+        try:
+            yield event
+        finally:
+            waiting = self._waiting.get(key)
+            if waiting is not None:
+                waiting.discard(event)
+                if not waiting:
+                    del self._waiting[key]
+
+    def announce(self, key: tuple[str, str]) -> None:
+        for event in self._waiting.get(key, ()):
+            event.set()
+
+
+_arrivals = _Arrivals()
 
 
 def _received(row: Sequence[Any], lock_token: str, locked_until: int) -> ReceivedMessage:

@@ -4,6 +4,7 @@ semantics (lock expiry, dead letters, duplicate detection) and sharing a file be
 
 import asyncio
 import json
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -346,3 +347,78 @@ async def test_two_processes_draining_one_file_never_receive_the_same_message(
     assert first.isdisjoint(second)
     assert first | second == sent
     assert await queue.counts() == QueueCounts(active=0, locked=0, dead_lettered=0)
+
+
+async def test_a_waiting_receiver_wakes_at_once_on_a_send_in_its_process(
+    open_queue: QueueFactory,
+) -> None:
+    receiver, sender = open_queue(), open_queue()
+    await receiver.receive()  # opens the file
+
+    waiting = asyncio.create_task(receiver.wait_for_messages(max_wait=30))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    await sender.send(message("m-1"))
+
+    assert await asyncio.wait_for(waiting, 5) is True
+    assert [m.message_id for m in await receiver.receive()] == ["m-1"]
+
+
+async def test_a_waiting_receiver_sees_a_send_from_another_process(
+    open_queue: QueueFactory, database_path: Path
+) -> None:
+    receiver = open_queue()
+    await receiver.receive()
+
+    waiting = asyncio.create_task(receiver.wait_for_messages(max_wait=30))
+    await asyncio.sleep(0.05)
+    await send_from_another_process(database_path, "m-2")
+
+    assert await asyncio.wait_for(waiting, 5) is True
+
+
+async def test_an_idle_receiver_commits_nothing(
+    open_queue: QueueFactory, database_path: Path
+) -> None:
+    receiver = open_queue()
+    await receiver.receive()
+    watcher = sqlite3.connect(database_path)
+    (before,) = watcher.execute("PRAGMA data_version").fetchone()
+    wal_size = database_path.with_name(database_path.name + "-wal").stat().st_size
+
+    assert await receiver.wait_for_messages(max_wait=0.3) is False
+
+    (after,) = watcher.execute("PRAGMA data_version").fetchone()
+    watcher.close()
+    assert after == before
+    assert database_path.with_name(database_path.name + "-wal").stat().st_size == wal_size
+
+
+SENDING_PROCESS = """
+import asyncio, sys
+from pathlib import Path
+from shared.adapters.sqlite_queue import SqliteQueue
+from shared.ports import OutgoingMessage
+
+async def send(path: str, queue_name: str, message_id: str) -> None:
+    queue = SqliteQueue(Path(path), queue_name)
+    try:
+        await queue.send(OutgoingMessage(body=b"{}", message_id=message_id))
+    finally:
+        await queue.close()
+
+asyncio.run(send(*sys.argv[1:]))
+"""
+
+
+async def send_from_another_process(database_path: Path, message_id: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        SENDING_PROCESS,
+        str(database_path),
+        QUEUE_NAME,
+        message_id,
+        cwd=PROJECT_ROOT,
+    )
+    assert await asyncio.wait_for(process.wait(), 30) == 0

@@ -1,0 +1,112 @@
+"""Group commit on a shared SQLite file: writes that arrive together commit together, each
+keeps its own outcome, and nobody hears of a write before it is committed.
+"""
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from shared.adapters.sqlite_database import SYNCHRONOUS, SqliteDatabase
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
+    opened = SqliteDatabase(tmp_path / "db.sqlite3", SCHEMA)
+    yield opened
+    await opened.close()
+
+
+def insert(key: str, value: int = 1) -> Callable[[sqlite3.Connection], None]:
+    def work(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO t (id, value) VALUES (?, ?)", (key, value))
+
+    return work
+
+
+def committed(path: Path) -> dict[str, int]:
+    """What another connection sees: only committed rows."""
+    connection = sqlite3.connect(path)
+    try:
+        return dict(connection.execute("SELECT id, value FROM t").fetchall())
+    finally:
+        connection.close()
+
+
+async def test_a_failing_write_is_rolled_back_alone_and_the_others_commit(
+    database: SqliteDatabase,
+) -> None:
+    await database.write(insert("existing"))
+
+    def insert_then_fail(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO t (id, value) VALUES ('half', 1)")
+        raise ValueError("refused")
+
+    outcomes = await asyncio.gather(
+        database.write(insert("a")),
+        database.write(insert_then_fail),
+        database.write(insert("existing")),  # a constraint violation
+        database.write(insert("b")),
+        return_exceptions=True,
+    )
+
+    assert outcomes[0] is None
+    assert outcomes[3] is None
+    assert isinstance(outcomes[1], ValueError)
+    assert isinstance(outcomes[2], sqlite3.IntegrityError)
+    assert committed(database.path) == {"existing": 1, "a": 1, "b": 1}
+
+
+async def test_concurrent_writes_share_commits(database: SqliteDatabase) -> None:
+    await database.write(insert("first"))
+    frames_before = wal_frames(database.path)
+
+    await asyncio.gather(*(database.write(insert(f"k{n}")) for n in range(50)))
+
+    assert len(committed(database.path)) == 51
+    # Each commit appends at least one page (frame) to the WAL; one per write would be 50.
+    frames = wal_frames(database.path) - frames_before
+    assert 0 < frames < 25, f"{frames} WAL frames for 50 writes: they were not grouped"
+
+
+def wal_frames(path: Path) -> int:
+    """Frames in the write-ahead log: a 32-byte header, then frames of a page and 24 bytes."""
+    connection = sqlite3.connect(path)
+    try:
+        (page_size,) = connection.execute("PRAGMA page_size").fetchone()
+    finally:
+        connection.close()
+    size = path.with_name(path.name + "-wal").stat().st_size
+    return max(0, size - 32) // (page_size + 24)
+
+
+async def test_a_write_is_committed_when_its_caller_hears_of_it(
+    database: SqliteDatabase,
+) -> None:
+    for n in range(20):
+        await database.write(insert(f"k{n}", n))
+        assert committed(database.path)[f"k{n}"] == n
+
+
+async def test_reads_see_every_answered_write(database: SqliteDatabase) -> None:
+    await database.write(insert("a", 7))
+
+    value = await database.read(
+        lambda connection: connection.execute("SELECT value FROM t WHERE id = 'a'").fetchone()
+    )
+
+    assert value == (7,)
+
+
+async def test_connections_run_with_the_stated_durability(database: SqliteDatabase) -> None:
+    await database.write(insert("a"))
+
+    level = await database.read(
+        lambda connection: connection.execute("PRAGMA synchronous").fetchone()[0]
+    )
+
+    assert {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[level] == SYNCHRONOUS == "FULL"
