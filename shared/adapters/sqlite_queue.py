@@ -25,8 +25,12 @@ MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# How often a waiting receiver looks for commits by other processes (a read, not a write).
+# How often a waiting receiver looks for commits by other processes (a read, not a write):
+# every 5 ms at first, slowing down while nothing happens to 50 ms, so an idle host costs
+# little CPU and a busy one hears of new messages at once.
 CHANGE_POLL_SECONDS = 0.005
+IDLE_CHANGE_POLL_SECONDS = 0.05
+_POLL_SLOWDOWN = 1.25
 
 _ACTIVE = "active"
 _DEAD_LETTERED = "dead_lettered"
@@ -144,6 +148,7 @@ class SqliteQueue(MessageSender):
         self.duplicate_detection_window = duplicate_detection_window
         self._database = SqliteDatabase(database_path, SCHEMA)
         self._arrival_key = (str(database_path.absolute()), queue_name)
+        self._idle_poll = CHANGE_POLL_SECONDS
 
     async def send(self, message: OutgoingMessage) -> None:
         if not message.message_id:
@@ -222,10 +227,10 @@ class SqliteQueue(MessageSender):
     async def wait_for_messages(self, max_wait: float) -> bool:
         """Wait until a message may be available to receive(), for at most ``max_wait`` seconds.
 
-        True at once when this process sends to the queue, within CHANGE_POLL_SECONDS when
-        another process commits to the file (``PRAGMA data_version``), and at the end when a
-        message is available anyway (a lock expired). Reads only: an idle receiver writes
-        nothing.
+        True at once when this process sends to the queue, within CHANGE_POLL_SECONDS to
+        IDLE_CHANGE_POLL_SECONDS when another process commits to the file (``PRAGMA
+        data_version``), and at the end when a message is available anyway (a lock expired).
+        Reads only: an idle receiver writes nothing.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_wait
@@ -234,12 +239,16 @@ class SqliteQueue(MessageSender):
             # Sent before the watch began: neither the event nor the version would tell.
             if await self._database.read(self._any_available):
                 return True
+            poll = self._idle_poll
             while (remaining := deadline - loop.time()) > 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(arrived.wait(), min(CHANGE_POLL_SECONDS, remaining))
+                    await asyncio.wait_for(arrived.wait(), min(poll, remaining))
+                    self._idle_poll = CHANGE_POLL_SECONDS
                     return True
                 if await self._database.read(_data_version) != version:
+                    self._idle_poll = CHANGE_POLL_SECONDS
                     return True
+                poll = self._idle_poll = min(poll * _POLL_SLOWDOWN, IDLE_CHANGE_POLL_SECONDS)
         return await self._database.read(self._any_available)
 
     async def complete(self, message: ReceivedMessage) -> None:

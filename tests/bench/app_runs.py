@@ -34,8 +34,8 @@ PLACED_TIMEOUT_SECONDS = 60.0
 class Sizes:
     """How much each measurement does; the smoke run uses tiny ones."""
 
-    orders: int = 400  # carts submitted in the end-to-end and backlog runs
-    seconds: float = 3.0  # each wrk run
+    orders: int = 300  # carts submitted in the end-to-end and backlog runs
+    seconds: float = 2.0  # each wrk run
     one_at_a_time: int = 40  # submit -> placed, sequential
     import_runs: int = 5
 
