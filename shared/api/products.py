@@ -1,5 +1,7 @@
 """GET products: the menu."""
 
+from functools import cache
+
 from shared.api.http import ApiResponse, HttpRequestLike, json_response
 from shared.api.problems import endpoint
 from shared.domain.menu import MENU
@@ -7,5 +9,13 @@ from shared.domain.menu import MENU
 
 @endpoint
 async def list_products(request: HttpRequestLike) -> ApiResponse:
+    menu = _menu_response()
+    # A copy of the headers: callers may add to a response's headers.
+    return ApiResponse(menu.status, menu.body, dict(menu.headers))
+
+
+@cache
+def _menu_response() -> ApiResponse:
+    """The menu never changes while the process runs: serialised once, on first request."""
     products = [product.model_dump(mode="json", by_alias=True) for product in MENU.values()]
     return json_response(200, products, {"Cache-Control": "public, max-age=300"})
