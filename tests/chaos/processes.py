@@ -130,7 +130,10 @@ class HostProcess:
         """SIGKILL: no shutdown, no settling of messages, as when a machine dies."""
         process = self._process
         if process is not None and process.returncode is None:
-            os.kill(process.pid, signal.SIGKILL)
+            # It may have died (an injected crash) and been reaped a moment before asyncio
+            # records its return code: then there is nothing left to kill.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGKILL)
             await process.wait()
 
     async def stop(self) -> None:
