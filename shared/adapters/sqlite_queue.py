@@ -349,13 +349,16 @@ class SqliteQueue(MessageSender):
 
     async def delete_dead_letter(self, sequence_number: int) -> bool:
         """Remove a dead letter for good; False if there is none with that sequence number."""
-        async with self._database.writing() as connection:
-            cursor = await connection.execute(
+
+        def delete(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "DELETE FROM queue_messages WHERE sequence_number = ? AND queue_name = ?"
                 " AND state = ?",
                 (sequence_number, self.queue_name, _DEAD_LETTERED),
             )
             return cursor.rowcount == 1
+
+        return await self._database.write(delete)
 
     async def counts(self) -> QueueCounts:
         now = _now()
