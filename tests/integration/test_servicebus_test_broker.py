@@ -118,6 +118,22 @@ async def test_renewing_a_lock_moves_its_expiry_later(client: ServiceBusClient) 
         await receiver.complete_message(message)
 
 
+async def test_a_renewed_lock_that_runs_out_delivers_the_message_again(
+    client: ServiceBusClient,
+) -> None:
+    message_id = await send(client)
+    async with client.get_queue_receiver(QUEUE) as receiver:
+        (first,) = await receiver.receive_messages(max_wait_time=WAIT_SECONDS)
+        await receiver.renew_message_lock(first)
+        # The lock now runs out later than when it was taken: the broker must still notice
+        # when it does, while this receiver waits with credit.
+        (second,) = await receiver.receive_messages(max_wait_time=WAIT_SECONDS)
+
+        assert second.message_id == message_id
+        assert second.delivery_count == 1
+        await receiver.complete_message(second)
+
+
 async def test_peeking_shows_messages_in_order_without_locking_them(
     client: ServiceBusClient,
 ) -> None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from proton import Condition, Connection, Delivery, Event, Link, Message, Terminus
+from proton._reactor import Task  # what Container.schedule returns; proton does not export it
 from proton.handlers import MessagingHandler
 from proton.reactor import Container
 
@@ -45,6 +46,8 @@ class Broker(MessagingHandler):
         self._url = f"amqp://{host}:{port}"
         self._consumers: list[Link] = []
         self._container: Container | None = None
+        self._timer: Task | None = None  # the one lock-expiry timer, due at _timer_at
+        self._timer_at = datetime.max.replace(tzinfo=UTC)
 
     # Start-up
 
@@ -237,17 +240,30 @@ class Broker(MessagingHandler):
             delivery.settle()
         self._pump(queue)
 
-    # Lock expiry
+    # Lock expiry: one timer, armed for the earliest lock the broker knows of. Proton dates a
+    # timer from the moment its current batch of events began, not from now, so a timer can
+    # fire a little before the moment asked for; a lock renewal also moves an expiry later
+    # than the timer set for it. So each firing expires what is due, serves waiting credit,
+    # and re-arms for the locks still held, instead of trusting that the firing was on time.
 
     def _wake_at(self, moment: datetime) -> None:
         assert self._container is not None
-        self._container.schedule(max(0.0, (moment - utc_now()).total_seconds()), self)
+        if self._timer is not None:
+            if self._timer_at <= moment:
+                return
+            self._timer.cancel()
+        delay = max(0.0, (moment - utc_now()).total_seconds())
+        self._timer, self._timer_at = self._container.schedule(delay, self), moment
 
     def on_timer_task(self, event: Event) -> None:
+        self._timer = None
         now = utc_now()
         for queue in self._entities.values():
             queue.expire_locks(now)
         self._pump_all()
+        expiries = [queue.next_lock_expiry() for queue in self._entities.values()]
+        if held := [moment for moment in expiries if moment is not None]:
+            self._wake_at(min(held))
 
 
 def _link(event: Event) -> Link:
