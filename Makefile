@@ -16,7 +16,7 @@ COSMOSDB_STAMP := $(COSMOSDB_STAND_IN)/node_modules/.installed
 FUNCTION_FOLDERS := $(patsubst %/function.json,%,$(wildcard */function.json))
 TYPED := shared local_host tools tests/stand_ins $(FUNCTION_FOLDERS)
 # checkov (scans infra/) in a virtualenv of its own: it pins about a hundred packages. uv installs
-# it in seconds where pip takes about a minute.
+# it, and our own virtualenv, in seconds where pip takes about a minute.
 IAC_VENV := .venv-iac
 IAC_STAMP := $(IAC_VENV)/.installed
 UV_VERSION := 0.13.9
@@ -32,8 +32,8 @@ AXE_STAMP := tests/browser/node_modules/.installed
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt
 	touch $(STAMP)
 
 # npm ci installs exactly the locked versions, then applies the patches (postinstall).
@@ -76,8 +76,11 @@ types: $(STAMP)
 	$(BIN)/mypy $(TYPED)
 
 # tests/infra runs checkov from $(IAC_VENV).
+# Two workers (pytest-xdist), a test file each at a time: most tests wait on subprocess hosts and
+# stand-in servers, so the two cores overlap that waiting. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 pytest: $(STAMP) stand-ins browser-deps $(IAC_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 browser-deps: $(CHROMIUM) $(AXE_STAMP)
 
