@@ -3,12 +3,15 @@
 aiohttp logs every request its parser refuses (and every body that fails to decode while it
 drains it) as an ERROR with a full traceback. Those are the client's mistakes, not the host's,
 and a client that sends garbage could otherwise fill the log cheaply: each becomes one WARNING
-line without the traceback, and past a budget per minute they are counted, not written.
+line without the traceback, and past a budget per minute they are counted, not written. Any
+other error aiohttp's server logs is the host's own bug and stays an ERROR with its traceback.
 """
 
 import logging
 import time
 from collections.abc import Callable
+
+from aiohttp.http_exceptions import HttpProcessingError
 
 from local_host.host_logging import host_logger
 
@@ -29,7 +32,7 @@ class RefusalLogFilter(logging.Filter):
         self._suppressed = 0
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING:
+        if record.levelno < logging.WARNING or not _is_a_refusal(record):
             return True
         now = self._clock()
         if now - self._window_start >= WINDOW_SECONDS:
@@ -45,6 +48,12 @@ class RefusalLogFilter(logging.Filter):
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info = record.exc_text = None
         return True
+
+
+def _is_a_refusal(record: logging.LogRecord) -> bool:
+    """The parser's and the body decoder's errors: what the client sent, not what the host did."""
+    error = record.exc_info[1] if record.exc_info else None
+    return isinstance(error, HttpProcessingError)
 
 
 def _one_line(record: logging.LogRecord) -> str:

@@ -134,7 +134,9 @@ async def test_another_customers_cart_is_not_found() -> None:
     assert_problem(await api.submit("bartek", cart_id), 404)
 
 
-@pytest.mark.parametrize("cart_id", ["nope", "1234", "5A951CBA-F3A0-4919-A31F-30198C6DC7C8", "../x"])
+@pytest.mark.parametrize(
+    "cart_id", ["nope", "1234", "5A951CBA-F3A0-4919-A31F-30198C6DC7C8", "../x"]
+)
 async def test_a_malformed_cart_id_is_a_400(cart_id: str) -> None:
     assert_problem(await api.get_cart("anna", cart_id), 400)
 
