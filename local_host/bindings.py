@@ -59,6 +59,8 @@ class ServiceBusTrigger:
     binding_name: str
     queue_name: str
     connection: str | None
+    # function.json "dataType": "binary" has the host pass the body as bytes, else as a string.
+    data_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,17 @@ def parse_trigger(name: str, binding: Binding, fail: Fail) -> Trigger:
         connection = props.get("connection")
         if connection is not None and not isinstance(connection, str):
             raise fail(f"the serviceBusTrigger '{binding.name}' has a non-string 'connection'.")
+        data_type = props.get("dataType")
+        if data_type not in (None, "binary", "string"):
+            raise fail(
+                f"the serviceBusTrigger '{binding.name}' has 'dataType' {data_type!r}; "
+                "expected binary or string."
+            )
         return ServiceBusTrigger(
-            binding_name=binding.name, queue_name=queue_name, connection=connection
+            binding_name=binding.name,
+            queue_name=queue_name,
+            connection=connection,
+            data_type=data_type,
         )
     if binding.type == TIMER_TRIGGER:
         schedule = props.get("schedule")

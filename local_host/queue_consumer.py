@@ -36,6 +36,7 @@ class QueueConsumer:
         *,
         max_concurrent_calls: int,
         max_auto_lock_renewal: timedelta,
+        function_timeout: timedelta | None,
     ) -> None:
         trigger = function.definition.trigger
         if not isinstance(trigger, ServiceBusTrigger):
@@ -45,6 +46,7 @@ class QueueConsumer:
         self._queue = queue
         self._max_concurrent_calls = max_concurrent_calls
         self._max_auto_lock_renewal = max_auto_lock_renewal
+        self._function_timeout = function_timeout
         self._in_flight: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         # Set when an invocation finishes or the consumer stops: a slot may be free.
@@ -155,7 +157,7 @@ class QueueConsumer:
     async def _invoke(self, message: ReceivedMessage) -> bool:
         """True if the function returned, False if it (or the message conversion) raised."""
         try:
-            function_message = to_function_message(message)
+            function_message = to_function_message(message, data_type=self._trigger.data_type)
         except Exception:
             log.exception(
                 "Message '%s' from queue '%s' could not be converted for the function.",
@@ -168,6 +170,7 @@ class QueueConsumer:
                 self._function,
                 {self._trigger.binding_name: function_message},
                 service_bus_reason(self.queue_name),
+                time_limit=self._function_timeout,
             )
         except Exception:
             return False  # invoke() has logged the exception with its traceback.

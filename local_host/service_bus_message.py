@@ -1,64 +1,131 @@
-"""Turns a message received from the embedded queue into what a serviceBusTrigger function gets.
+"""What a serviceBusTrigger function gets, built the way the Functions host and worker build it.
 
-The Functions host hands a Python function an ``azure.functions.ServiceBusMessage`` built from
-the body and the trigger metadata (a mapping of ``meta.Datum`` values). Building the same class,
-with the same metadata, means the function code runs locally exactly as it does in Azure.
+The host sends the worker the message body and the extension's binding data as gRPC
+``TypedData`` (azure-functions-host, ``GrpcMessageConversionExtensions.ToRpc``): a string as a
+string, bytes as bytes, anything else - ints, DateTimes, dictionaries - as JSON written by
+Newtonsoft.Json. The Python worker turns each into a ``meta.Datum`` (azure-functions-python-worker,
+``bindings/datumdef.py``) and decodes them with
+``azure.functions``' own ``ServiceBusMessageInConverter``. This module builds the same Datum
+values and calls the same converter, so a function gets here exactly what it gets in Azure,
+naive ``enqueued_time_utc`` and all.
+
+The binding data are those of the Service Bus extension 5.x (bundle 4.x;
+azure-sdk-for-net ``ServiceBusTriggerBindingStrategy.AddBindingData``): ``EnqueuedTimeUtc`` and
+``ExpiresAtUtc`` are ``DateTimeOffset.DateTime``, serialised without an offset;
+``DeliveryCount`` counts this delivery; ``Subject`` also as ``Label`` and
+``ApplicationProperties`` also as ``UserProperties``; no ``LockedUntil``. The host leaves out
+binding data whose value is null (``ScriptInvocationContextExtensions.ToRpcInvocationRequest``).
+The message, session and client action objects the extension adds mean nothing to a Python
+function and are left out here.
 """
 
 import json
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 import azure.functions as func
-from azure.functions import meta, servicebus
+from azure.functions import meta
+from azure.functions.servicebus import ServiceBusMessageInConverter
 
 from shared.adapters.sqlite_queue import ReceivedMessage
 
+# ``ServiceBusReceivedMessage.ExpiresAt`` of a message without a time to live (the queue's
+# default is TimeSpan.MaxValue), as Newtonsoft writes DateTime.MaxValue.
+NEVER_EXPIRES = "9999-12-31T23:59:59.9999999"
 
-def to_function_message(message: ReceivedMessage) -> func.ServiceBusMessage:
-    # func.ServiceBusMessage is the interface functions annotate; the worker builds this subclass.
-    return servicebus.ServiceBusMessage(
-        body=message.body,
-        trigger_metadata=_trigger_metadata(message),
-        # Separate copies: the function may change one without affecting the other.
-        application_properties=dict(message.application_properties),
-        user_properties=dict(message.application_properties),
-        message_id=message.message_id,
-        correlation_id=message.correlation_id,
-        content_type=message.content_type,
-        subject=message.subject,
-        # Label is the Service Bus SDK 4 name of Subject; the binding still fills in both.
-        label=message.subject,
-        delivery_count=message.delivery_count,
-        enqueued_time_utc=message.enqueued_time_utc,
-        locked_until=message.locked_until_utc,
-        lock_token=message.lock_token,
-        sequence_number=message.sequence_number,
+# function.json ``"dataType": "binary"`` makes the host bind the body as bytes; without it the
+# body is bound as a string, decoded as UTF-8 (invalid bytes become U+FFFD).
+BINARY = "binary"
+
+
+def to_function_message(
+    message: ReceivedMessage, *, data_type: str | None = None
+) -> func.ServiceBusMessage:
+    """A message of the embedded queue as the function receives it from the worker."""
+    return decode_message(
+        message.body,
+        host_binding_data(
+            message_id=message.message_id,
+            delivery_count=message.delivery_count,
+            sequence_number=message.sequence_number,
+            enqueued_time_utc=message.enqueued_time_utc,
+            lock_token=message.lock_token,
+            correlation_id=message.correlation_id,
+            content_type=message.content_type,
+            subject=message.subject,
+            application_properties=message.application_properties,
+        ),
+        data_type=data_type,
     )
 
 
-def _trigger_metadata(message: ReceivedMessage) -> dict[str, meta.Datum]:
-    """The binding data the host sends with the message, typed as the host types it."""
-    properties = json.dumps(message.application_properties)
-    return {
-        "MessageId": _string(message.message_id),
-        "DeliveryCount": meta.Datum(message.delivery_count, "int"),
-        "SequenceNumber": meta.Datum(message.sequence_number, "int"),
-        "EnqueuedTimeUtc": _timestamp(message.enqueued_time_utc),
-        "LockedUntil": _timestamp(message.locked_until_utc),
-        "LockToken": _string(message.lock_token),
+def decode_message(
+    body: bytes, binding_data: Mapping[str, meta.Datum], *, data_type: str | None
+) -> func.ServiceBusMessage:
+    """Decode body and binding data with the converter the Python worker uses."""
+    if data_type == BINARY:
+        datum = meta.Datum(body, "bytes")
+    else:
+        datum = meta.Datum(body.decode("utf-8", errors="replace"), "string")
+    decoded = ServiceBusMessageInConverter.decode(datum, trigger_metadata=binding_data)
+    assert isinstance(decoded, func.ServiceBusMessage)  # one message: cardinality one
+    return decoded
+
+
+def host_binding_data(
+    *,
+    message_id: str | None,
+    delivery_count: int,
+    sequence_number: int,
+    enqueued_time_utc: datetime,
+    lock_token: str | None,
+    correlation_id: str | None = None,
+    content_type: str | None = None,
+    subject: str | None = None,
+    application_properties: Mapping[str, Any] | None = None,
+    expires_at_utc: datetime | None = None,
+) -> dict[str, meta.Datum]:
+    """The trigger metadata the host sends with one message, typed as the host types it."""
+    properties = _json(dict(application_properties or {}))
+    expires = (
+        json.dumps(NEVER_EXPIRES) if expires_at_utc is None else dotnet_datetime(expires_at_utc)
+    )
+    data: dict[str, meta.Datum | None] = {
+        "DeliveryCount": meta.Datum(_json(delivery_count), "json"),
+        "LockToken": _string(lock_token),
+        "ExpiresAtUtc": meta.Datum(expires, "json"),
+        "EnqueuedTimeUtc": meta.Datum(dotnet_datetime(enqueued_time_utc), "json"),
+        "MessageId": _string(message_id),
+        "ContentType": _string(content_type),
+        "SequenceNumber": meta.Datum(_json(sequence_number), "json"),
+        "Subject": _string(subject),
+        "Label": _string(subject),
+        "CorrelationId": _string(correlation_id),
         "ApplicationProperties": meta.Datum(properties, "json"),
         "UserProperties": meta.Datum(properties, "json"),
-        "CorrelationId": _string(message.correlation_id),
-        "ContentType": _string(message.content_type),
-        "Subject": _string(message.subject),
-        "Label": _string(message.subject),
     }
+    # The host sends no entry for a null value.
+    return {name: datum for name, datum in data.items() if datum is not None}
 
 
-def _string(value: str | None) -> meta.Datum:
-    # A Datum without a value reads back as None, as an absent property does from the host.
-    return meta.Datum(value, "string" if value is not None else None)
+def dotnet_datetime(value: datetime) -> str:
+    """A UTC instant as Newtonsoft.Json writes a DateTime of unspecified kind (a JSON string).
+
+    ISO 8601 without an offset, fractional seconds only as far as they are not zero:
+    ``"2025-04-11T01:10:50.251"``.
+    """
+    utc = value.astimezone(UTC) if value.tzinfo is not None else value
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if utc.microsecond:
+        text += f".{utc.microsecond:06d}".rstrip("0")
+    return json.dumps(text)
 
 
-def _timestamp(value: datetime) -> meta.Datum:
-    return meta.Datum(value.isoformat(), "string")
+def _json(value: Any) -> str:
+    # Newtonsoft's Formatting.None: no spaces.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _string(value: str | None) -> meta.Datum | None:
+    return None if value is None else meta.Datum(value, "string")

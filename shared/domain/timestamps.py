@@ -10,6 +10,15 @@ from typing import Annotated
 from pydantic import AwareDatetime, PlainSerializer
 
 
+def as_utc(value: datetime) -> datetime:
+    """An instant known to be in UTC, timezone-aware; a naive value is taken as UTC.
+
+    For times from systems that state UTC by contract rather than by offset: the Service Bus
+    extension passes ``EnqueuedTimeUtc`` without one, so ``azure.functions`` decodes it naive.
+    """
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def utc_iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

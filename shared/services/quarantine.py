@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shared.domain.timestamps import as_utc
 from shared.poison_store import PoisonRecord, PoisonStore, body_fields, record_id
 from shared.ports import MessageSender, OutgoingMessage
 from shared.services.clock import Clock
@@ -26,6 +27,7 @@ class DeliveredMessage:
     subject: str | None = None
     application_properties: Mapping[str, Any] = field(default_factory=dict)
     delivery_count: int | None = None
+    # UTC; naive as the Service Bus trigger delivers it (see as_utc).
     enqueued_time_utc: datetime | None = None
 
 
@@ -62,7 +64,9 @@ class Quarantine:
             body_base64=body_base64,
             body_text=body_text,
             delivery_count=message.delivery_count,
-            enqueued_time_utc=message.enqueued_time_utc,
+            enqueued_time_utc=(
+                None if message.enqueued_time_utc is None else as_utc(message.enqueued_time_utc)
+            ),
             recorded_at=self._clock(),
         )
         if await self._poison.add_if_absent(record):

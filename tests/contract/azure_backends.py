@@ -19,7 +19,6 @@ Configured only by environment variables, named like the app settings:
 Missing settings skip the test, naming the setting.
 """
 
-import json
 import os
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -32,11 +31,11 @@ import pytest
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.cosmos.aio import DatabaseProxy
 from azure.cosmos.exceptions import CosmosResourceNotFoundError
-from azure.functions import meta, servicebus
 from azure.servicebus import ServiceBusReceivedMessage
 from azure.servicebus.aio import ServiceBusReceiver
 from azure.servicebus.aio.management import ServiceBusAdministrationClient
 
+from local_host.service_bus_message import BINARY, decode_message, host_binding_data
 from shared.adapters.azure_connections import (
     COSMOS_CONNECTION,
     SERVICE_BUS_CONNECTION,
@@ -319,31 +318,25 @@ class ServiceBusQueue:
 def to_function_message(message: ServiceBusReceivedMessage) -> func.ServiceBusMessage:
     """The message as a Python serviceBusTrigger function receives it from the Functions host.
 
-    The host (the .NET Service Bus SDK) hands the worker string keys and values, and a
-    delivery count that is 1 on the first delivery. The Python SDK instead exposes the raw
-    AMQP values: bytes keys and strings, and the AMQP header's count of *previous* deliveries
-    (0 on the first), so both are converted here.
+    Through the local host's path: host-shaped binding data decoded by azure.functions' own
+    converter. The Python SDK exposes the raw AMQP values: bytes keys and strings, and the AMQP
+    header's count of *previous* deliveries (0 on the first), where the host (the .NET SDK) has
+    strings and a count that is 1 on the first delivery, so both are converted here.
     """
-    properties = decoded_properties(message.application_properties)
-    delivery_count = (message.delivery_count or 0) + 1
-    lock_token = str(message.lock_token) if message.lock_token is not None else None
-    return servicebus.ServiceBusMessage(
-        body=b"".join(cast(Iterable[bytes], message.body)),
-        trigger_metadata=trigger_metadata(message, properties, delivery_count, lock_token),
-        # Separate copies: the function may change one without affecting the other.
-        application_properties=dict(properties),
-        user_properties=dict(properties),
-        message_id=cast(str, message.message_id),
-        correlation_id=message.correlation_id,
-        content_type=message.content_type,
-        subject=message.subject,
-        # Label is the older SDKs' name of Subject; the binding still fills in both.
-        label=message.subject,
-        delivery_count=delivery_count,
-        enqueued_time_utc=message.enqueued_time_utc,
-        locked_until=message.locked_until_utc,
-        lock_token=lock_token,
-        sequence_number=message.sequence_number,
+    return decode_message(
+        b"".join(cast(Iterable[bytes], message.body)),
+        host_binding_data(
+            message_id=message.message_id,
+            delivery_count=(message.delivery_count or 0) + 1,
+            sequence_number=message.sequence_number or 0,
+            enqueued_time_utc=cast(datetime, message.enqueued_time_utc),
+            lock_token=str(message.lock_token) if message.lock_token is not None else None,
+            correlation_id=message.correlation_id,
+            content_type=message.content_type,
+            subject=message.subject,
+            application_properties=decoded_properties(message.application_properties),
+        ),
+        data_type=BINARY,
     )
 
 
@@ -353,40 +346,3 @@ def decoded_properties(properties: Mapping[Any, Any] | None) -> dict[str, Any]:
 
 def _text(value: Any) -> Any:
     return value.decode("utf-8") if isinstance(value, bytes) else value
-
-
-def trigger_metadata(
-    message: ServiceBusReceivedMessage,
-    properties: Mapping[str, Any],
-    delivery_count: int,
-    lock_token: str | None,
-) -> dict[str, meta.Datum]:
-    """The binding data the host sends with the message, typed as the host types it."""
-    properties_json = meta.Datum(_json(properties), "json")
-    return {
-        "MessageId": _string(message.message_id),
-        "DeliveryCount": meta.Datum(delivery_count, "int"),
-        "SequenceNumber": meta.Datum(message.sequence_number, "int"),
-        "EnqueuedTimeUtc": _timestamp(message.enqueued_time_utc),
-        "LockedUntil": _timestamp(message.locked_until_utc),
-        "LockToken": _string(lock_token),
-        "ApplicationProperties": properties_json,
-        "UserProperties": properties_json,
-        "CorrelationId": _string(message.correlation_id),
-        "ContentType": _string(message.content_type),
-        "Subject": _string(message.subject),
-        "Label": _string(message.subject),
-    }
-
-
-def _json(value: Mapping[str, Any]) -> str:
-    return json.dumps(value, default=str)
-
-
-def _string(value: str | None) -> meta.Datum:
-    # A Datum without a value reads back as None, as an absent property does from the host.
-    return meta.Datum(value, "string" if value is not None else None)
-
-
-def _timestamp(value: datetime | None) -> meta.Datum:
-    return meta.Datum(value.isoformat(), "string") if value is not None else meta.Datum(None, None)

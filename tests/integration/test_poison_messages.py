@@ -3,11 +3,17 @@
 import base64
 import json
 import logging
+from datetime import UTC, datetime
 
 import pytest
 
 import ProcessSubmitOrder
-from local_host.service_bus_message import to_function_message
+from local_host.service_bus_message import (
+    BINARY,
+    decode_message,
+    host_binding_data,
+    to_function_message,
+)
 from shared import bootstrap
 from shared.adapters.sqlite_queue import MAX_DELIVERY_COUNT_EXCEEDED, SqliteQueue
 from shared.faults import InjectedFault
@@ -48,7 +54,7 @@ async def deliver_next() -> None:
     queue = app_queue()
     [received] = await queue.receive(1)
     try:
-        await ProcessSubmitOrder.main(to_function_message(received))
+        await ProcessSubmitOrder.main(to_function_message(received, data_type=BINARY))
     except Exception:
         await queue.abandon(received)
         raise
@@ -95,7 +101,7 @@ async def test_a_poison_message_delivered_again_is_recorded_once(
 ) -> None:
     await send(b"{not json", "twice-1")
     [received] = await app_queue().receive(1)
-    message = to_function_message(received)
+    message = to_function_message(received, data_type=BINARY)
     with caplog.at_level(logging.WARNING):
         await ProcessSubmitOrder.main(message)
         await ProcessSubmitOrder.main(message)
@@ -165,3 +171,31 @@ async def test_a_requeued_poison_message_that_fails_again_gets_its_own_record() 
     records = {r.id: r for r in await poison_store().newest(QUEUE, limit=10)}
     assert set(records) == {"poison-10", "poison-10:requeue:1"}
     assert records["poison-10:requeue:1"].status == "poisoned"
+
+
+@pytest.mark.usefixtures("app_settings")
+async def test_a_poison_message_with_the_hosts_naive_enqueued_time_is_stored_not_retried() -> None:
+    # As the Service Bus extension 5.x sends it: EnqueuedTimeUtc without an offset (the host
+    # serialises EnqueuedTime.DateTime), which azure.functions decodes as a naive datetime.
+    binding_data = host_binding_data(
+        message_id="naive-1",
+        delivery_count=1,
+        sequence_number=7,
+        enqueued_time_utc=datetime(2025, 4, 11, 1, 10, 50, 251000, tzinfo=UTC),
+        lock_token="8b5c1c4e-0000-4000-8000-000000000001",
+        content_type="application/json",
+        subject="SubmitOrder",
+        application_properties={"messageType": "SubmitOrder", "schemaVersion": 1},
+    )
+    assert binding_data["EnqueuedTimeUtc"].value == '"2025-04-11T01:10:50.251"'
+    message = decode_message(b'{"orderId": "x"}', binding_data, data_type=BINARY)
+    assert message.enqueued_time_utc is not None
+    assert message.enqueued_time_utc.tzinfo is None
+
+    # Returning (not raising) is what completes the message: it is not retried.
+    await ProcessSubmitOrder.main(message)
+
+    saved = await poison_store().get(QUEUE, "naive-1")
+    assert saved is not None
+    assert saved.value.reason == "SchemaViolation"
+    assert saved.value.enqueued_time_utc == datetime(2025, 4, 11, 1, 10, 50, 251000, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 from azure.functions import servicebus
 
 import ProcessSubmitOrder
-from local_host.service_bus_message import to_function_message
+from local_host.service_bus_message import BINARY, to_function_message
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
 from shared.domain.submit_order import SubmitOrder
@@ -46,7 +46,7 @@ async def next_message() -> func.ServiceBusMessage:
     received = await queue.receive(1)
     assert len(received) == 1
     await queue.complete(received[0])
-    return to_function_message(received[0])
+    return to_function_message(received[0], data_type=BINARY)
 
 
 async def test_a_submitted_cart_sends_one_submit_order_message() -> None:
