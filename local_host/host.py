@@ -120,6 +120,7 @@ class Host:
                 host=options.host,
                 port=DEFAULT_PORT if port is None else port,
                 shutdown_timeout=options.shutdown_timeout,
+                function_timeout=app.host.function_timeout,
                 authentication=(
                     AppServiceAuthentication() if authentication == "appservice" else None
                 ),
@@ -243,11 +244,14 @@ class Host:
                         queue,
                         max_concurrent_calls=app.host.max_concurrent_calls,
                         max_auto_lock_renewal=app.host.max_auto_lock_renewal,
+                        function_timeout=app.host.function_timeout,
                     )
                 )
         for function in hosted:
             if isinstance(function.definition.trigger, TimerTrigger):
-                self._timers.append(TimerRunner(function))
+                self._timers.append(
+                    TimerRunner(function, function_timeout=app.host.function_timeout)
+                )
 
     @staticmethod
     def _spawn(work: Awaitable[None], name: str) -> asyncio.Task[None]:

@@ -19,6 +19,9 @@ class HostConfig:
     # renewed for while its invocation runs (the extension's defaults).
     max_concurrent_calls: int = 16
     max_auto_lock_renewal: timedelta = timedelta(minutes=5)
+    # functionTimeout: how long any invocation may run (None: "-1", no limit). Without the
+    # setting, the Flex Consumption plan's default.
+    function_timeout: timedelta | None = timedelta(minutes=30)
 
 
 def read_host_config(app_dir: Path) -> HostConfig:
@@ -56,8 +59,14 @@ def read_host_config(app_dir: Path) -> HostConfig:
             )
         renewal = parsed
 
+    timeout_text = document.get("functionTimeout")
+    timeout = defaults.function_timeout
+    if timeout_text is not None:
+        timeout = _function_timeout(path, timeout_text)
+
     return HostConfig(
         route_prefix=route_prefix.strip("/"),
+        function_timeout=timeout,
         max_concurrent_calls=max_calls,
         max_auto_lock_renewal=renewal,
     )
@@ -68,3 +77,14 @@ def _section(path: Path, parent: dict[str, Any], name: str) -> dict[str, Any]:
     if not isinstance(section, dict):
         raise StartupError(f"{path}: '{name}' must be a JSON object.")
     return section
+
+
+def _function_timeout(path: Path, value: Any) -> timedelta | None:
+    if value == "-1":
+        return None
+    parsed = parse_timespan(value) if isinstance(value, str) else None
+    if parsed is None or parsed <= timedelta(0):
+        raise StartupError(
+            f"{path}: functionTimeout must be a TimeSpan such as 00:05:00, or -1 for no limit."
+        )
+    return parsed

@@ -1,19 +1,25 @@
 """The HTTP role: an aiohttp server that routes requests to the HTTP-triggered functions.
 
-Each request becomes a real ``azure.functions.HttpRequest`` and the function's
-``azure.functions.HttpResponse`` is written back, the way the Functions host and the Python
-worker do it. Errors that happen before or around the function are RFC 9457 problem details.
+Each request becomes an ``azure.functions.HttpRequest`` decoded by the library's own converter
+from the data the Functions host sends the Python worker, and the function's return value is
+encoded by the library's converter as the worker encodes it. Errors are answered as the host
+answers them: no matching route (a method outside ``methods`` included) is an empty 404, a
+function that raises, times out or returns something the worker cannot encode (``None``) an
+empty 500. Only what Kestrel itself refuses before routing (a malformed Host header, a body
+that cannot be read, a body over the size limit) gets an RFC 9457 problem here.
 """
 
 import asyncio
 import re
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
-import azure.functions as func
 from aiohttp import hdrs, web
 from aiohttp.http_exceptions import ContentEncodingError
+from azure.functions import HttpRequest, meta
+from azure.functions.http import HttpRequestConverter, HttpResponseConverter
 from multidict import CIMultiDict
 from yarl import URL
 
@@ -26,7 +32,7 @@ from local_host.http_connections import DEFAULT_LIMITS, CappedTCPSite, Connectio
 from local_host.invocation import HTTP_REASON, invoke
 from local_host.problems import problem_response
 from local_host.refusal_log import refusal_logger
-from local_host.routing import MethodNotAllowed, Route, Router, RouteTemplate
+from local_host.routing import Route, Router, RouteTemplate
 from local_host.static_site import StaticSite
 
 # The Functions host's request size limit; smaller limits are the functions' business.
@@ -61,8 +67,9 @@ def full_route(route_prefix: str, route: str) -> str:
 
 
 def build_router(functions: Sequence[LoadedFunction], route_prefix: str) -> Router[LoadedFunction]:
+    """The routes in the order the Functions host tries them: by function name."""
     routes: list[Route[LoadedFunction]] = []
-    for function in http_functions(functions):
+    for function in sorted(http_functions(functions), key=lambda f: f.name):
         trigger = function.definition.trigger
         assert isinstance(trigger, HttpTrigger)
         routes.append(
@@ -110,7 +117,7 @@ def _listening_authority(request: web.Request) -> str:
 
 
 def function_headers(request: web.Request) -> dict[str, str]:
-    """The request headers for the function, one value per (lower-case) name."""
+    """The request headers as the host sends them: lower-case names, one value per name."""
     headers = _joined(request.headers.items(), fold_case=True)
     coding = request.headers.get(hdrs.CONTENT_ENCODING, "")
     if coding.isascii() and coding.lower() in _DECODED_CODINGS:
@@ -128,34 +135,64 @@ def to_function_request(
     body: bytes,
     route_params: Mapping[str, str],
     authentication: AppServiceAuthentication | None = None,
-) -> func.HttpRequest:
+) -> HttpRequest:
+    """The request as the Python worker hands it to the function.
+
+    The host sends an ``RpcHttp`` (azure-functions-host ``GrpcMessageConversionExtensions
+    .ToRpcHttp``): header names lower-cased, repeated values joined; query values joined, and
+    empty ones left out (the Python worker does not ask for nullable values); the body as bytes
+    (the worker asks for ``RawHttpBodyBytes``). The worker wraps each value in a Datum
+    (``datumdef.Datum.from_typed_data``) and azure.functions' HttpRequestConverter decodes them.
+    """
     headers = function_headers(request)
     if authentication is not None:
         headers = authentication.function_headers(request, headers)
-    return func.HttpRequest(
-        request.method,
-        url,
-        headers=headers,
-        params=_joined(request.query.items(), separator=","),
-        route_params=dict(route_params),
-        body=body,
-    )
+    query = _joined(request.query.items(), separator=",")
+    value = {
+        "method": meta.Datum(request.method, "string"),
+        "url": meta.Datum(url, "string"),
+        "headers": _strings(headers),
+        "query": _strings({name: text for name, text in query.items() if text}),
+        "params": _strings(route_params),
+        "body": meta.Datum(body, "bytes"),
+    }
+    decoded = HttpRequestConverter.decode(meta.Datum(value, "http"), trigger_metadata={})
+    assert isinstance(decoded, HttpRequest)
+    return decoded
 
 
-def to_web_response(response: func.HttpResponse) -> web.Response:
-    headers: CIMultiDict[str] = CIMultiDict()
-    for name, value in response.headers.items():
-        if name.lower() not in _HOP_BY_HOP:
-            headers.add(name, value)
-    if "Content-Type" not in headers:
-        # What the Python worker does: a charset only for text types.
-        mimetype: str = response.mimetype
-        charset: str = response.charset
-        headers["Content-Type"] = (
-            f"{mimetype}; charset={charset}" if mimetype.startswith("text/") else mimetype
+def to_web_response(result: object) -> web.Response | None:
+    """The function's return value as the host answers it; None if the worker cannot encode it.
+
+    The Python worker encodes ``$return`` with azure.functions' HttpResponseConverter, which
+    takes an HttpResponse or a str and raises for anything else (``None`` included): the
+    invocation then fails, and the host answers 500.
+    """
+    try:
+        datum = HttpResponseConverter.encode(result, expected_type=None)
+    except NotImplementedError:
+        return None
+    if datum.type == "string":
+        # A plain string result: the host answers 200 with it as text.
+        return web.Response(
+            status=HTTPStatus.OK.value,
+            body=str(datum.value).encode("utf-8"),
+            headers={"Content-Type": "text/plain; charset=utf-8"},
         )
-    status: int = response.status_code
-    return web.Response(status=status, body=response.get_body(), headers=headers)
+    encoded: dict[str, Any] = datum.value
+    headers: CIMultiDict[str] = CIMultiDict()
+    for name, header in encoded["headers"].items():
+        if name.lower() not in _HOP_BY_HOP:
+            headers.add(name, header.value)
+    for cookie in encoded.get("cookies") or ():
+        headers.add(hdrs.SET_COOKIE, cookie.output(header="").strip())
+    body: bytes = encoded["body"].value
+    return web.Response(status=int(encoded["status_code"].value), body=body, headers=headers)
+
+
+def empty_response(status: HTTPStatus) -> web.Response:
+    """What the host answers for no route or a failed function: the status, no body."""
+    return web.Response(status=status.value)
 
 
 class HttpServer:
@@ -169,12 +206,14 @@ class HttpServer:
         host: str,
         port: int,
         shutdown_timeout: float,
+        function_timeout: timedelta | None,
         authentication: AppServiceAuthentication | None = None,
         keys: FunctionKeys | None = None,
         static_site: StaticSite | None = None,
         limits: ConnectionLimits = DEFAULT_LIMITS,
     ) -> None:
         self._router = build_router(functions, route_prefix)
+        self._function_timeout = function_timeout
         # Keys for authLevel function / admin routes (function_keys.py).
         self._keys = keys or FunctionKeys()
         # App Service authentication's imitation, with Authentication=appservice only.
@@ -242,19 +281,7 @@ class HttpServer:
         path = request.rel_url.raw_path
         resolved = self._router.resolve(path, request.method)
         if resolved is None:
-            return problem_response(
-                HTTPStatus.NOT_FOUND,
-                f"No function is routed at {request.method} {request.rel_url.path}.",
-                instance=request.rel_url.path,
-            )
-        if isinstance(resolved, MethodNotAllowed):
-            allowed = ", ".join(resolved.allowed)
-            return problem_response(
-                HTTPStatus.METHOD_NOT_ALLOWED,
-                f"{request.rel_url.path} does not accept {request.method}; allowed: {allowed}.",
-                instance=request.rel_url.path,
-                headers={"Allow": allowed},
-            )
+            return empty_response(HTTPStatus.NOT_FOUND)
         function = resolved.target
         trigger = function.definition.trigger
         assert isinstance(trigger, HttpTrigger)
@@ -293,44 +320,28 @@ class HttpServer:
             request, url, body, resolved.route_params, self._authentication
         )
         try:
-            result = await invoke(function, {trigger.binding_name: function_request}, HTTP_REASON)
+            result = await invoke(
+                function,
+                {trigger.binding_name: function_request},
+                HTTP_REASON,
+                time_limit=self._function_timeout,
+            )
         except Exception:
-            # invoke() has logged the traceback; the client learns nothing about internals.
-            return self._internal_error(request)
-        return self._function_response(function, result, request)
+            # invoke() has logged the traceback; the host answers a bare 500.
+            return empty_response(HTTPStatus.INTERNAL_SERVER_ERROR)
+        response = to_web_response(result)
+        if response is None:
+            log.error(
+                "Function '%s' returned a %s, which the Python worker cannot encode for HTTP "
+                "(return a func.HttpResponse); the host answers 500.",
+                function.name,
+                type(result).__name__,
+            )
+            return empty_response(HTTPStatus.INTERNAL_SERVER_ERROR)
+        return response
 
     def _is_api_path(self, path: str) -> bool:
         return path == self._api_root or path.startswith(self._api_root + "/")
-
-    def _function_response(
-        self, function: LoadedFunction, result: object, request: web.Request
-    ) -> web.StreamResponse:
-        if isinstance(result, func.HttpResponse):
-            return to_web_response(result)
-        if result is None:
-            return web.Response(status=HTTPStatus.NO_CONTENT.value)
-        if isinstance(result, str | bytes):
-            body = result.encode("utf-8") if isinstance(result, str) else result
-            content_type = "text/plain; charset=utf-8" if isinstance(result, str) else None
-            return web.Response(
-                status=HTTPStatus.OK.value,
-                body=body,
-                headers={"Content-Type": content_type or "application/octet-stream"},
-            )
-        log.error(
-            "Function '%s' returned a %s; an HTTP function must return func.HttpResponse.",
-            function.name,
-            type(result).__name__,
-        )
-        return self._internal_error(request)
-
-    @staticmethod
-    def _internal_error(request: web.Request) -> web.Response:
-        return problem_response(
-            HTTPStatus.INTERNAL_SERVER_ERROR,
-            "The function failed while handling the request; the host log has the details.",
-            instance=request.rel_url.path,
-        )
 
 
 def _bad_request(detail: str, request: web.Request) -> web.Response:
@@ -357,8 +368,15 @@ def _unreadable_body_detail(request: web.Request, error: web.RequestPayloadError
     return "The request body is malformed and could not be read."
 
 
-def _joined(items: Any, separator: str = ", ", *, fold_case: bool = False) -> dict[str, str]:
-    """Collapse repeated names into one value, as the Functions host does for the worker."""
+def _strings(values: Mapping[str, str]) -> dict[str, meta.Datum]:
+    return {name: meta.Datum(text, "string") for name, text in values.items()}
+
+
+def _joined(items: Any, separator: str = ",", *, fold_case: bool = False) -> dict[str, str]:
+    """Collapse repeated names into one value, as the Functions host does for the worker.
+
+    The host sends ``StringValues.ToString()``, which joins repeated values with a comma.
+    """
     joined: dict[str, str] = {}
     for name, value in items:
         key = str(name).lower() if fold_case else str(name)

@@ -4,11 +4,13 @@ import asyncio
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from local_host.context import InvocationContext
 from local_host.function_app import CONTEXT_PARAMETER, LoadedFunction
 from local_host.host_logging import host_logger
+from local_host.timespan import format_timespan
 
 HTTP_REASON = "This function was programmatically called via the host APIs."
 
@@ -23,11 +25,23 @@ def timer_reason(fired_at: str) -> str:
     return f"Timer fired at {fired_at}"
 
 
-async def invoke(function: LoadedFunction, arguments: Mapping[str, Any], reason: str) -> Any:
+class FunctionTimeout(Exception):
+    """The invocation ran longer than host.json's functionTimeout and was cancelled."""
+
+
+async def invoke(
+    function: LoadedFunction,
+    arguments: Mapping[str, Any],
+    reason: str,
+    *,
+    time_limit: timedelta | None,
+) -> Any:
     """Call the entry point and return what it returned; its exception propagates, logged.
 
     Coroutine functions run on the host's event loop, plain functions in the default thread
     pool, as the Python worker does, so a blocking function does not stall other invocations.
+    Past ``time_limit`` (host.json functionTimeout) the invocation fails with FunctionTimeout, as
+    on the Functions host; a coroutine is cancelled, a thread cannot be and runs on unheeded.
     """
     invocation_id = str(uuid.uuid4())
     qualified = f"Functions.{function.name}"
@@ -38,11 +52,23 @@ async def invoke(function: LoadedFunction, arguments: Mapping[str, Any], reason:
             invocation_id, function.name, str(function.definition.directory)
         )
     started = time.perf_counter()
+    deadline = asyncio.timeout(None if time_limit is None else time_limit.total_seconds())
     try:
-        if function.is_async:
-            result = await function.entry(**kwargs)
-        else:
-            result = await asyncio.to_thread(function.entry, **kwargs)
+        async with deadline:
+            if function.is_async:
+                result = await function.entry(**kwargs)
+            else:
+                result = await asyncio.to_thread(function.entry, **kwargs)
+    except TimeoutError as error:
+        if time_limit is None or not deadline.expired():
+            _log_failure(qualified, invocation_id, started, error)  # the function's own
+            raise
+        timed_out = FunctionTimeout(
+            f"Timeout value of {format_timespan(time_limit)} exceeded by function '{qualified}' "
+            f"(Id: '{invocation_id}'). Initiating cancellation."
+        )
+        _log_failure(qualified, invocation_id, started, timed_out)
+        raise timed_out from None
     except asyncio.CancelledError:
         log.warning(
             "Executed '%s' (Failed, Id=%s, Duration=%dms): cancelled while the host stopped",
@@ -52,17 +78,7 @@ async def invoke(function: LoadedFunction, arguments: Mapping[str, Any], reason:
         )
         raise
     except Exception as error:
-        log.error(
-            "Executed '%s' (Failed, Id=%s, Duration=%dms)",
-            qualified,
-            invocation_id,
-            _elapsed_ms(started),
-        )
-        log.error(
-            "Exception while executing function: %s. Result: Failure",
-            qualified,
-            exc_info=error,
-        )
+        _log_failure(qualified, invocation_id, started, error)
         raise
     log.info(
         "Executed '%s' (Succeeded, Id=%s, Duration=%dms)",
@@ -71,6 +87,16 @@ async def invoke(function: LoadedFunction, arguments: Mapping[str, Any], reason:
         _elapsed_ms(started),
     )
     return result
+
+
+def _log_failure(qualified: str, invocation_id: str, started: float, error: Exception) -> None:
+    log.error(
+        "Executed '%s' (Failed, Id=%s, Duration=%dms)",
+        qualified,
+        invocation_id,
+        _elapsed_ms(started),
+    )
+    log.error("Exception while executing function: %s. Result: Failure", qualified, exc_info=error)
 
 
 def _elapsed_ms(started: float) -> int:

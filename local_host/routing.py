@@ -57,20 +57,6 @@ class Segment:
         only = self.parts[0] if len(self.parts) == 1 else None
         return only if isinstance(only, Parameter) else None
 
-    @property
-    def rank(self) -> int:
-        """Lower ranks win when several templates match a path (literals before parameters)."""
-        parameter = self.lone_parameter
-        if not self.parameters:
-            return 0
-        if parameter is None:
-            return 1
-        if parameter.catch_all:
-            return 5
-        if parameter.optional:
-            return 4
-        return 2 if parameter.constraints else 3
-
 
 @dataclass(frozen=True)
 class RouteTemplate:
@@ -89,10 +75,6 @@ class RouteTemplate:
     @property
     def parameter_names(self) -> tuple[str, ...]:
         return tuple(p.name for segment in self.segments for p in segment.parameters)
-
-    @property
-    def precedence(self) -> tuple[int, ...]:
-        return tuple(segment.rank for segment in self.segments)
 
     def match(self, path: Sequence[str]) -> dict[str, str] | None:
         """Route values for the decoded path segments, or None when the path does not match."""
@@ -150,33 +132,32 @@ class RouteMatch(Generic[T]):
     route_params: dict[str, str]
 
 
-@dataclass(frozen=True)
-class MethodNotAllowed:
-    allowed: tuple[str, ...]
-
-
 class Router(Generic[T]):
-    """Finds the route for a request: most specific template first, then the method."""
+    """Finds the route for a request as the Functions host does: the first that matches.
+
+    The host maps the routes in the order of its functions, which is by name (azure-functions-host
+    ``WebScriptHostHttpRoutesManager.InitializeHttpFunctionRoutes``; issue 9876: ``Products/{id}``
+    in ``Details`` shadows ``Products/List`` in ``List``), not by specificity as ASP.NET Core
+    does; and ``methods`` is a route constraint (``HttpMethodRouteConstraint``), so a method
+    outside it simply does not match and the next route is tried. The caller gives the order.
+    """
 
     def __init__(self, routes: Iterable[Route[T]]) -> None:
-        # sorted() is stable, so equally specific routes keep the order they were given in.
-        self._routes = sorted(routes, key=lambda route: route.template.precedence)
+        self._routes = tuple(routes)
 
     @property
     def routes(self) -> tuple[Route[T], ...]:
-        return tuple(self._routes)
+        return self._routes
 
-    def resolve(self, raw_path: str, method: str) -> RouteMatch[T] | MethodNotAllowed | None:
+    def resolve(self, raw_path: str, method: str) -> RouteMatch[T] | None:
         path = split_path(raw_path)
-        allowed: set[str] = set()
         for route in self._routes:
-            values = route.template.match(path)
-            if values is None:
+            if not route.allows(method):
                 continue
-            if route.allows(method):
+            values = route.template.match(path)
+            if values is not None:
                 return RouteMatch(target=route.target, route_params=values)
-            allowed |= route.methods
-        return MethodNotAllowed(allowed=tuple(sorted(allowed))) if allowed else None
+        return None
 
 
 def _parse_segment(raw: str, template: str) -> Segment:

@@ -7,10 +7,12 @@ invocation that starts noticeably later than scheduled is told it is past due.
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from azure.functions.timer import TimerRequest
+from azure.functions import meta
+from azure.functions.timer import TimerRequest, TimerRequestConverter
 
 from local_host.bindings import TimerTrigger
 from local_host.function_app import LoadedFunction
@@ -31,7 +33,12 @@ def utc_now() -> datetime:
 
 
 class TimerRunner:
-    def __init__(self, function: LoadedFunction, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        function: LoadedFunction,
+        clock: Clock = utc_now,
+        function_timeout: timedelta | None = None,
+    ) -> None:
         trigger = function.definition.trigger
         if not isinstance(trigger, TimerTrigger):
             raise TypeError(f"Function '{function.name}' is not triggered by a timer.")
@@ -39,6 +46,7 @@ class TimerRunner:
         self._trigger = trigger
         self._schedule: Schedule = parse_schedule(trigger.schedule)
         self._clock = clock
+        self._function_timeout = function_timeout
         self._stopping = asyncio.Event()
         self._last: datetime | None = None
 
@@ -61,14 +69,13 @@ class TimerRunner:
 
     async def _fire(self, scheduled: datetime, *, past_due: bool) -> None:
         following = self._schedule.next_after(max(self._clock(), scheduled))
-        request = TimerRequest(
+        request = timer_request(
             past_due=past_due,
             schedule_status={
                 "Last": (self._last or scheduled).isoformat(),
                 "Next": following.isoformat(),
                 "LastUpdated": self._clock().isoformat(),
             },
-            schedule={"AdjustForDST": True},
         )
         self._last = scheduled
         # invoke() logs a failure; the next occurrence runs as scheduled all the same.
@@ -77,4 +84,19 @@ class TimerRunner:
                 self._function,
                 {self._trigger.binding_name: request},
                 timer_reason(self._clock().isoformat()),
+                time_limit=self._function_timeout,
             )
+
+
+def timer_request(*, past_due: bool, schedule_status: dict[str, str]) -> TimerRequest:
+    """The TimerInfo the host sends (JSON), decoded by the converter the Python worker uses."""
+    info = {
+        "Schedule": {"AdjustForDST": True},
+        "ScheduleStatus": schedule_status,
+        "IsPastDue": past_due,
+    }
+    decoded = TimerRequestConverter.decode(
+        meta.Datum(json.dumps(info), "json"), trigger_metadata={}
+    )
+    assert isinstance(decoded, TimerRequest)
+    return decoded

@@ -22,3 +22,13 @@ def parse_timespan(text: str) -> timedelta | None:
         seconds=int(match["seconds"] or 0),
         microseconds=int(fraction.ljust(7, "0")) // 10,
     )
+
+
+def format_timespan(value: timedelta) -> str:
+    """The duration as .NET writes a TimeSpan: ``00:05:00``, ``1.00:00:00``."""
+    whole = int(value.total_seconds())
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return f"{days}.{text}" if days else text

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from shared.adapters.outages import OutageTranslatingStore
 from shared.faults import FaultySender, build_fault_injector
 from shared.poison_store import PoisonStore
 from shared.ports import DocumentStore, MessageSender
@@ -155,14 +156,20 @@ def build_application(
 
 
 def build_document_store(settings: Settings) -> DocumentStore:
+    """The configured store; its outages reach the app as BackendUnavailable (HTTP 503)."""
     # Azure SDKs are imported only when chosen: the embedded path starts without them.
     if settings.storage_backend() == "cosmos":
         from shared.adapters.cosmos_documents import CosmosDocumentStore
+        from shared.adapters.cosmos_errors import cosmos_outage
 
-        return CosmosDocumentStore.from_settings(settings)
+        return OutageTranslatingStore(CosmosDocumentStore.from_settings(settings), cosmos_outage)
     from shared.adapters.sqlite_documents import SqliteDocumentStore
+    from shared.adapters.sqlite_errors import sqlite_outage
 
-    return SqliteDocumentStore(settings.embedded().documents_path, TIME_TO_LIVE_SECONDS)
+    return OutageTranslatingStore(
+        SqliteDocumentStore(settings.embedded().documents_path, TIME_TO_LIVE_SECONDS),
+        sqlite_outage,
+    )
 
 
 def build_message_sender(settings: Settings) -> MessageSender:

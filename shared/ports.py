@@ -36,6 +36,19 @@ class InvalidContinuationToken(StoreError):
     """query() was given a continuation token this store did not issue."""
 
 
+class BackendUnavailable(Exception):
+    """The store or queue cannot serve now (outage, throttling past the SDK's retries, timeout).
+
+    Adapters' own errors for these (Cosmos DB 429/503, a refused connection, a locked SQLite
+    file) become this one error at the adapter edge; the HTTP functions answer it with 503 and
+    ``Retry-After``, the queue trigger lets it abandon the message for a later delivery.
+    """
+
+    def __init__(self, detail: str, *, retry_after_seconds: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+
 @dataclass(frozen=True)
 class StoredDocument:
     """A document as stored, without store metadata, and its current ETag."""

@@ -20,6 +20,9 @@ EMBEDDED_QUEUE_MAX_DELIVERY_COUNT = "EmbeddedQueueMaxDeliveryCount"
 OUTBOX_RESEND_AFTER_SECONDS = "OutboxResendAfterSeconds"
 # Read by the Functions host, not by the app: the DispatchOutbox timer's "%OutboxSweepSchedule%".
 OUTBOX_SWEEP_SCHEDULE = "OutboxSweepSchedule"
+# How long an HTTP request may take before the app answers 503 itself: well inside host.json's
+# functionTimeout and the 230 s the Azure front end waits for an HTTP function.
+REQUEST_TIME_LIMIT_SECONDS = "RequestTimeLimitSeconds"
 DEFAULT_OUTBOX_SWEEP_SCHEDULE = "0 */1 * * * *"
 # Telemetry: Application Insights when its connection string is set (as Azure sets it), else
 # TelemetryExporter: off (default), console (spans and metrics printed) or otlp.
@@ -133,6 +136,11 @@ class Settings:
             return "off"
         exporter = self.choice(TELEMETRY_EXPORTER, ("off", "console", "otlp"))
         return "console" if exporter == "console" else "otlp" if exporter == "otlp" else "off"
+
+    def request_time_limit(self) -> timedelta:
+        return timedelta(
+            seconds=self.integer(REQUEST_TIME_LIMIT_SECONDS, 30, minimum=1, maximum=200)
+        )
 
     def embedded(self) -> "EmbeddedSettings":
         data_dir = Path(self.require(EMBEDDED_DATA_DIR))

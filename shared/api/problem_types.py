@@ -135,6 +135,22 @@ UNHEALTHY = _problem(
     "The store or the queue cannot be reached; 'checks' says which.",
     ("Retry-After",),
 )
+SERVICE_UNAVAILABLE = _problem(
+    "service-unavailable",
+    503,
+    "Service unavailable",
+    "The store is unavailable or throttling, or the request ran past its time limit; try again "
+    "after Retry-After seconds.",
+    ("Retry-After",),
+)
+NOT_FOUND = _problem("not-found", 404, "Not Found", "Nothing is served at this path.")
+METHOD_NOT_ALLOWED = _problem(
+    "method-not-allowed",
+    405,
+    "Method Not Allowed",
+    "The path exists but does not accept this method; Allow lists those it accepts.",
+    ("Allow",),
+)
 REFUSED = _problem("refused", 400, "Request refused", "The request was refused.")
 
 # Every problem type defined above.

@@ -1,5 +1,12 @@
-"""Every refusal becomes an RFC 9457 problem response; client errors never surface as 5xx."""
+"""Every error the app can foresee becomes an RFC 9457 problem response, on any host.
 
+Client errors are 4xx, never 5xx. An outage of the store (BackendUnavailable, from the
+adapters) and a request that runs past its time limit are 503 with ``Retry-After``, answered
+here rather than left to the host, which would answer an empty 500 (Azure) - so a shopper
+gets the same problem document from Azure and from the local host.
+"""
+
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -8,8 +15,9 @@ from typing import Any
 from shared.api import problem_types as types
 from shared.api.http import ApiResponse, HttpRequestLike, problem_response
 from shared.api.problem_types import ProblemType
+from shared.bootstrap import application
 from shared.domain import errors
-from shared.ports import InvalidContinuationToken
+from shared.ports import BackendUnavailable, InvalidContinuationToken
 from shared.services.carts import CartBusy
 
 log = logging.getLogger(__name__)
@@ -64,12 +72,26 @@ Endpoint = Callable[[HttpRequestLike], Awaitable[ApiResponse]]
 
 
 def endpoint(handler: Endpoint) -> Endpoint:
-    """Map refusals to problem responses; let genuine faults propagate (the host answers 500)."""
+    """Map refusals and outages to problem responses; let bugs propagate (the host answers 500)."""
 
     @functools.wraps(handler)
     async def wrapper(request: HttpRequestLike) -> ApiResponse:
+        time_limit = application().settings.request_time_limit().total_seconds()
         try:
-            return await handler(request)
+            async with asyncio.timeout(time_limit):
+                return await handler(request)
+        except TimeoutError:
+            # Cancelled mid-way: a write may or may not have happened, as after any lost answer.
+            log.warning("%s ran past its %ss time limit", handler.__name__, time_limit)
+            return unavailable(
+                f"The request took longer than {time_limit:g} s; try again shortly.", 1
+            )
+        except BackendUnavailable as outage:
+            log.warning("%s: %s", handler.__name__, outage, exc_info=outage)
+            return unavailable(
+                "The shop's storage is unavailable right now; try again shortly.",
+                outage.retry_after_seconds,
+            )
         except RequestRejected as rejected:
             return problem(rejected.problem, rejected.detail, rejected.extensions, rejected.headers)
         except errors.DomainError as error:
@@ -83,3 +105,9 @@ def endpoint(handler: Endpoint) -> Endpoint:
             return problem(types.CART_BUSY, str(busy), headers={"Retry-After": "1"})
 
     return wrapper
+
+
+def unavailable(detail: str, retry_after_seconds: int) -> ApiResponse:
+    return problem(
+        types.SERVICE_UNAVAILABLE, detail, headers={"Retry-After": str(retry_after_seconds)}
+    )

@@ -139,6 +139,28 @@ def test_a_known_route_with_another_method_is_a_405_problem_with_allow(api: ApiC
     assert response.headers["allow"] == "GET"
 
 
+def test_the_apps_catch_all_answers_what_no_route_matched_as_problems(api: ApiClient) -> None:
+    assert assert_problem(api.post("/no/such/thing"), 404)["type"].endswith(":not-found")
+    response = api.request("PUT", "/customers/anna/carts")
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "GET, POST"
+
+
+def test_a_store_outage_is_a_503_problem_with_retry_after(
+    host_factory: HostFactory, host_data_dir: Path
+) -> None:
+    # A documents database that cannot be opened: an outage of the embedded store.
+    (host_data_dir / "documents.sqlite3").mkdir(parents=True)
+    host = host_factory.start("web")
+    with host.client() as client:
+        response = client.get("/customers/anna/carts")
+        products = client.get("/products")
+    problem = assert_problem(response, 503)
+    assert problem["type"] == "urn:pierogi-shop:problem:service-unavailable"
+    assert response.headers["retry-after"] == "1"
+    assert products.status_code == 200  # what needs no store still answers
+
+
 @pytest.mark.parametrize(
     "host_header",
     [b"127.0.0.1:abc", b"x:-1", b"exa mple:99999", b"\xff\xfe", b"example:99999", b"[::1"],
@@ -290,6 +312,30 @@ def test_a_broken_function_json_stops_startup_naming_it(
 
 # --- a throwaway app, for what the repository's app does not exercise ------------------------
 
+
+def get_function(route: str, body: str) -> tuple[dict[str, Any], str]:
+    """A GET function at ``route`` whose async main runs ``body``."""
+    function_json = {
+        "bindings": [
+            {
+                "type": "httpTrigger",
+                "direction": "in",
+                "name": "req",
+                "authLevel": "anonymous",
+                "methods": ["get"],
+                "route": route,
+            },
+            {"type": "http", "direction": "out", "name": "$return"},
+        ]
+    }
+    code = (
+        "import asyncio\n\nimport azure.functions as func\n\n\n"
+        "async def main(req: func.HttpRequest) -> func.HttpResponse:\n"
+        f"    {body}\n"
+    )
+    return function_json, code
+
+
 THROWAWAY_FUNCTIONS: dict[str, tuple[dict[str, Any], str]] = {
     "Echo": (
         {
@@ -351,6 +397,15 @@ THROWAWAY_FUNCTIONS: dict[str, tuple[dict[str, Any], str]] = {
             raise RuntimeError("secret internals: do not leak")
         """,
     ),
+    "Nothing": get_function("nothing", "return None  # type: ignore[return-value]"),
+    "Sleepy": get_function(
+        "sleepy", "await asyncio.sleep(60)\n    return func.HttpResponse('late')"
+    ),
+    # Details sorts before List, so the host tries Details' route first.
+    "Details": get_function(
+        "items/{id}", "return func.HttpResponse('details ' + req.route_params['id'])"
+    ),
+    "List": get_function("items/recent", "return func.HttpResponse('list')"),
     "Jobs": (
         {
             "bindings": [
@@ -417,7 +472,12 @@ def throwaway_app(tmp_path: Path) -> Path:
         (app / name).mkdir(parents=True)
         (app / name / "function.json").write_text(json.dumps(function_json), encoding="utf-8")
         (app / name / "__init__.py").write_text(textwrap.dedent(code), encoding="utf-8")
-    host_json = {"version": "2.0", "extensions": {"serviceBus": {"maxConcurrentCalls": 2}}}
+    host_json = {
+        "version": "2.0",
+        # Longer than the slowest job (3 s), shorter than Sleepy (60 s).
+        "functionTimeout": "00:00:06",
+        "extensions": {"serviceBus": {"maxConcurrentCalls": 2}},
+    }
     (app / "host.json").write_text(json.dumps(host_json), encoding="utf-8")
     return app
 
@@ -503,17 +563,54 @@ def test_the_function_gets_a_decoded_body_without_the_content_encoding(
     assert echoed["content_length"] is None
 
 
-def test_a_failing_function_is_a_500_problem_without_its_internals(
+def test_a_failing_function_is_an_empty_500_as_on_the_functions_host(
     throwaway_host: HostProcess,
 ) -> None:
     with throwaway_host.client() as client:
         response = client.get("/boom")
-    problem = assert_problem(response, 500)
-    assert "secret" not in response.text
-    assert problem["title"] == "Internal Server Error"
+    assert response.status_code == 500
+    assert response.content == b""
     throwaway_host.wait_for_output(r"Executed 'Functions\.Boom' \(Failed, Id=")
     throwaway_host.wait_for_output(r"RuntimeError: secret internals: do not leak")
     throwaway_host.wait_for_output(r"Traceback \(most recent call last\)")
+
+
+def test_a_function_returning_none_is_an_empty_500(throwaway_host: HostProcess) -> None:
+    # The worker's HttpResponseConverter cannot encode None, so the invocation fails.
+    with throwaway_host.client() as client:
+        response = client.get("/nothing")
+    assert response.status_code == 500
+    assert response.content == b""
+    throwaway_host.wait_for_output(r"Function 'Nothing' returned a NoneType")
+
+
+def test_no_matching_route_or_method_is_the_hosts_empty_404(throwaway_host: HostProcess) -> None:
+    with throwaway_host.client() as client:
+        unknown = client.get("/no/such/route")
+        wrong_method = client.post("/boom")
+    for response in (unknown, wrong_method):
+        assert response.status_code == 404
+        assert response.content == b""
+        assert "allow" not in response.headers
+
+
+def test_routes_are_tried_in_the_order_of_the_function_names(throwaway_host: HostProcess) -> None:
+    # azure-functions-host issue 9876: Details (items/{id}) shadows List (items/recent).
+    with throwaway_host.client() as client:
+        assert client.get("/items/recent").text == "details recent"
+        assert client.get("/items/7").text == "details 7"
+
+
+def test_a_function_past_its_function_timeout_is_an_empty_500(
+    throwaway_host: HostProcess,
+) -> None:
+    with throwaway_host.client(timeout=30) as client:
+        response = client.get("/sleepy")
+    assert response.status_code == 500
+    assert response.content == b""
+    throwaway_host.wait_for_output(
+        r"Timeout value of 00:00:06 exceeded by function 'Functions\.Sleepy'"
+    )
 
 
 def test_a_body_over_100_mb_is_refused_with_413(throwaway_host: HostProcess) -> None:

@@ -34,7 +34,7 @@ from local_host.function_app import (
 from local_host.host_config import HostConfig, read_host_config
 from local_host.http_server import build_router
 from local_host.listing import format_listing
-from local_host.routing import MethodNotAllowed, Route, RouteMatch, Router, RouteTemplate
+from local_host.routing import Route, RouteMatch, Router, RouteTemplate
 from local_host.routing import RouteTemplateError as TemplateError
 from local_host.timer_schedule import ScheduleError, parse_schedule
 
@@ -485,25 +485,40 @@ def test_an_encoded_long_s_does_not_reach_the_carts_route() -> None:
     )
 
 
-def test_literal_segments_win_over_parameters_whatever_the_order() -> None:
+def test_routes_are_tried_in_the_order_given_not_by_specificity() -> None:
+    # azure-functions-host issue 9876: the host tries routes in its functions' order, so a
+    # parameter route listed first shadows a literal one (ASP.NET Core would pick the literal).
     routes = router(
         ("api/carts/{cartId}", frozenset({"GET"}), "one cart"),
         ("api/carts/latest", frozenset({"GET"}), "latest"),
     )
-    assert routes.resolve("/api/carts/latest", "GET") == RouteMatch("latest", {})
+    assert routes.resolve("/api/carts/latest", "GET") == RouteMatch(
+        "one cart", {"cartId": "latest"}
+    )
     assert routes.resolve("/api/carts/7", "GET") == RouteMatch("one cart", {"cartId": "7"})
 
 
-def test_a_path_with_other_methods_only_is_method_not_allowed() -> None:
+def test_a_method_outside_methods_does_not_match_and_the_next_route_is_tried() -> None:
+    # WebScriptHostHttpRoutesManager: methods become an HttpMethodRouteConstraint.
     routes = router(
         ("api/carts", frozenset({"GET"}), "list"),
         ("api/carts", frozenset({"POST"}), "create"),
         ("api/any", frozenset(), "any"),
     )
     assert routes.resolve("/api/carts", "post") == RouteMatch("create", {})
-    assert routes.resolve("/api/carts", "DELETE") == MethodNotAllowed(allowed=("GET", "POST"))
+    assert routes.resolve("/api/carts", "DELETE") is None
     assert routes.resolve("/api/any", "PATCH") == RouteMatch("any", {})
     assert routes.resolve("/api/nothing", "GET") is None
+
+
+def test_the_app_router_orders_routes_by_function_name(app: ThrowawayApp) -> None:
+    app.add("List", http_json("items/recent", ["get"]))
+    details = app.add("Details", http_json("items/{id}", ["get"]))
+    function_app = discover_function_app(app.root, {})
+    resolved = build_router(function_app.functions, "api").resolve("/api/items/recent", "GET")
+    assert isinstance(resolved, RouteMatch)
+    assert resolved.target.name == details
+    assert resolved.route_params == {"id": "recent"}
 
 
 def test_the_app_router_serves_under_the_route_prefix(app: ThrowawayApp) -> None:

@@ -1,0 +1,14 @@
+"""Every request no other route matched: problem+json 404, or 405 with Allow.
+
+Named to sort last: the Functions host tries routes in the order of the functions' names, so
+this catch-all only gets what every other function's route (and method) refused.
+"""
+
+import azure.functions as func
+
+from shared.api.unmatched import answer_unmatched
+
+
+async def main(req: func.HttpRequest) -> func.HttpResponse:
+    response = await answer_unmatched(req)
+    return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

@@ -1,0 +1,89 @@
+"""The app's HTTP routes as its function.json files declare them, for answering unmatched requests.
+
+The Functions host answers a request that matches no route - a method outside a route's
+``methods`` included, since the host makes the method a route constraint - with an empty 404.
+The app's catch-all function (``ZzzUnmatchedRoute``, tried last because the host tries routes
+in the order of the functions' names) answers those requests itself, from this table: 405 with
+``Allow`` when a route has this path but not this method, else 404, both as problem+json.
+
+Route constraints (``{id:int}``) are not evaluated: a path that only fails a constraint is
+reported as a known route, which is right for Allow and harmless for 404.
+"""
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+# The app directory: the folder holding host.json and the function folders.
+APP_DIR = Path(__file__).resolve().parents[2]
+FUNCTION_JSON = "function.json"
+HTTP_TRIGGER = "httpTrigger"
+
+_PARAMETER = re.compile(r"\{[^{}]*\}")
+_CATCH_ALL = re.compile(r"^\{\*{1,2}[^{}]*\}$")
+
+
+@dataclass(frozen=True)
+class DeclaredRoute:
+    function: str
+    template: str
+    # Upper-case; empty means every method.
+    methods: frozenset[str]
+    pattern: re.Pattern[str]
+
+    def matches(self, path: str) -> bool:
+        return self.pattern.fullmatch(path) is not None
+
+
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A pattern for decoded paths (no leading or trailing slash) that the template matches."""
+    pieces: list[str] = []
+    segments = template.strip("/").split("/") if template.strip("/") else []
+    for index, segment in enumerate(segments):
+        separator = "/" if index else ""
+        if _CATCH_ALL.match(segment):
+            pieces.append(f"(?:{separator}.*)?" if index else ".*")
+            break
+        literal_parts = _PARAMETER.split(segment)
+        pieces.append(separator + "[^/]+".join(re.escape(part) for part in literal_parts))
+    # Literal segments compare ignoring ASCII case only, as ASP.NET's OrdinalIgnoreCase does.
+    return re.compile("".join(pieces), re.IGNORECASE | re.ASCII | re.DOTALL)
+
+
+def read_routes(app_dir: Path) -> tuple[DeclaredRoute, ...]:
+    """The HTTP routes of every function folder, the catch-all ones left out."""
+    routes: list[DeclaredRoute] = []
+    for path in sorted(app_dir.glob(f"*/{FUNCTION_JSON}")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for binding in document.get("bindings", []):
+            if binding.get("type") != HTTP_TRIGGER:
+                continue
+            template = str(binding.get("route") or path.parent.name).strip("/")
+            if _CATCH_ALL.match(template):
+                continue
+            methods = frozenset(str(m).upper() for m in binding.get("methods") or [])
+            routes.append(
+                DeclaredRoute(path.parent.name, template, methods, template_pattern(template))
+            )
+    return tuple(routes)
+
+
+@functools.cache
+def declared_routes() -> tuple[DeclaredRoute, ...]:
+    """The app's routes, read once per process."""
+    return read_routes(APP_DIR)
+
+
+def allowed_methods(routes: tuple[DeclaredRoute, ...], raw_path: str) -> frozenset[str] | None:
+    """The methods the routes accept at this path (relative to the route prefix); None if no
+    route has this path. An empty set means a route accepts every method."""
+    path = "/".join(unquote(segment) for segment in raw_path.strip("/").split("/"))
+    matching = [route for route in routes if route.matches(path)]
+    if not matching:
+        return None
+    if any(not route.methods for route in matching):
+        return frozenset()
+    return frozenset().union(*(route.methods for route in matching))
