@@ -67,9 +67,14 @@ def full_route(route_prefix: str, route: str) -> str:
 
 
 def build_router(functions: Sequence[LoadedFunction], route_prefix: str) -> Router[LoadedFunction]:
-    """The routes in the order the Functions host tries them: by function name."""
+    """The routes in the order the Functions host tries them: by function name.
+
+    Whether the host compares names with or without case is not pinned down here; this sorts
+    without (function names are case-insensitive in Azure), then with, to be deterministic.
+    """
     routes: list[Route[LoadedFunction]] = []
-    for function in sorted(http_functions(functions), key=lambda f: f.name):
+    ordered = sorted(http_functions(functions), key=lambda f: (f.name.lower(), f.name))
+    for function in ordered:
         trigger = function.definition.trigger
         assert isinstance(trigger, HttpTrigger)
         routes.append(

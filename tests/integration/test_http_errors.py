@@ -106,3 +106,11 @@ async def test_a_request_past_its_time_limit_is_a_503_problem(
     # The interrupted write has rolled back and the store serves again.
     await asyncio.sleep(0)
     assert (await api.create_cart("anna")).status_code == 201
+
+
+def test_the_catch_all_sorts_after_every_other_http_function_however_names_compare() -> None:
+    # The host tries routes in name order; the catch-all must come last under an ordinal and
+    # under a case-insensitive comparison alike.
+    others = [route.function for route in declared_routes()]
+    assert all(name < "ZzzUnmatchedRoute" for name in others)
+    assert all(name.lower() < "zzzunmatchedroute" for name in others)
