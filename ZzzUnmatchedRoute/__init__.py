@@ -7,8 +7,10 @@ this catch-all only gets what every other function's route (and method) refused.
 import azure.functions as func
 
 from shared.api.unmatched import answer_unmatched
+from shared.telemetry.function_edge import traced_http
 
 
+@traced_http
 async def main(req: func.HttpRequest) -> func.HttpResponse:
     response = await answer_unmatched(req)
     return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)
