@@ -211,7 +211,7 @@ class HttpServer:
         host: str,
         port: int,
         shutdown_timeout: float,
-        function_timeout: timedelta | None,
+        function_timeout: timedelta | None = None,
         authentication: AppServiceAuthentication | None = None,
         keys: FunctionKeys | None = None,
         static_site: StaticSite | None = None,
