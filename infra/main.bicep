@@ -120,6 +120,7 @@ module api 'app/api.bicep' = {
       SubmitOrderQueue: submitOrderQueueName
       OutboxSweepSchedule: '0 */1 * * * *'
       OutboxResendAfterSeconds: '10'
+      RequestTimeLimitSeconds: '30'
       CosmosDbDatabase: databaseName
       CosmosDbCartsContainer: cartsContainerName
       CosmosDbOrdersContainer: ordersContainerName
