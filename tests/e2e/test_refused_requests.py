@@ -66,7 +66,9 @@ def test_each_refused_request_logs_one_warning_line_without_a_traceback(
 def test_a_body_that_does_not_decode_on_an_unknown_route_logs_no_unhandled_exception(
     local_host: HostProcess,
 ) -> None:
-    # No function reads the body, so aiohttp drains it after the 404 and fails to decode it.
+    # The catch-all function (ZzzUnmatchedRoute) matches every unknown route, so the body is
+    # decoded for it as for any function: one that does not decode is refused with a 400 before
+    # the function runs, and nothing is logged as an unhandled exception.
     before = len(local_host.output)
     body = b"this is not gzip"
     response = raw_request(
@@ -74,7 +76,8 @@ def test_a_body_that_does_not_decode_on_an_unknown_route_logs_no_unhandled_excep
         b"POST /api/no-such-route HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
         b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body),
     )
-    assert response.status == 404
+    assert response.status == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
     # The host logs an "Executed" line for the next request it serves, so earlier lines are in.
     raw_request(local_host, b"GET /api/products HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     local_host.wait_for_output(r"Executed 'Functions\.GetProducts' ", after=before)
