@@ -166,6 +166,12 @@ class Host:
                     "at %s/.auth/login/dev",
                     base_url,
                 )
+            elif authentication == "staticwebapps":
+                # As `func start` does: the site's principal header is taken as sent.
+                log.warning(
+                    "Authentication=staticwebapps: the principal header is trusted as sent; run "
+                    "behind the Static Web Apps CLI (swa start) and call the API through it"
+                )
             announce(f"Listening on {base_url}")
             if storefront is not None:
                 announce(f"Storefront: {base_url}/")

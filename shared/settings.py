@@ -33,7 +33,9 @@ APPLICATIONINSIGHTS_AUTHENTICATION_STRING = "APPLICATIONINSIGHTS_AUTHENTICATION_
 OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
 DEFAULT_OTLP_ENDPOINT = "http://localhost:4318"
 # Who authenticates shoppers: "appservice" (App Service authentication in front of the app,
-# which passes the signed-in principal in X-MS-CLIENT-PRINCIPAL headers) or "none".
+# which passes the signed-in principal in X-MS-CLIENT-PRINCIPAL headers), "staticwebapps"
+# (an Azure Static Web Apps site with this app as its linked backend, which passes its own
+# principal in that header) or "none".
 AUTHENTICATION = "Authentication"
 # "true" lets an app running in Azure start with Authentication=none (a deliberate choice,
 # e.g. a private test deployment); without it such an app refuses to start.
@@ -44,7 +46,7 @@ AZURE_PLATFORM_VARIABLES = ("WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME")
 StorageBackend = Literal["sqlite", "cosmos"]
 MessagingBackend = Literal["sqlite", "servicebus"]
 TelemetryExporter = Literal["off", "console", "otlp", "azuremonitor"]
-Authentication = Literal["appservice", "none"]
+Authentication = Literal["appservice", "staticwebapps", "none"]
 
 
 class SettingError(Exception):
@@ -105,17 +107,21 @@ class Settings:
     def authentication(self) -> Authentication:
         """Who authenticates shoppers; ``none`` (the default) is refused in Azure unless allowed."""
         value = self.get(AUTHENTICATION, "none")
-        if value not in ("appservice", "none"):
+        if value not in ("appservice", "staticwebapps", "none"):
             raise SettingError(
-                f"App setting '{AUTHENTICATION}' is '{value}'; expected one of: appservice, none."
+                f"App setting '{AUTHENTICATION}' is '{value}'; expected one of: appservice, "
+                "staticwebapps, none."
             )
         if value == "appservice":
             return "appservice"
+        if value == "staticwebapps":
+            return "staticwebapps"
         if self.running_in_azure() and self.get(ALLOW_AUTHENTICATION_NONE_IN_AZURE) != "true":
             raise SettingError(
                 f"App setting '{AUTHENTICATION}' is 'none' while running in Azure: anyone could "
                 f"reach any shopper's carts. Set it to 'appservice' (and turn on App Service "
-                f"authentication), or set '{ALLOW_AUTHENTICATION_NONE_IN_AZURE}' to 'true' to "
+                f"authentication) or 'staticwebapps' (behind a Static Web Apps site), or set "
+                f"'{ALLOW_AUTHENTICATION_NONE_IN_AZURE}' to 'true' to "
                 "run without authentication on purpose."
             )
         return "none"

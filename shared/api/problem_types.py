@@ -113,14 +113,16 @@ UNAUTHENTICATED = _problem(
     "unauthenticated",
     401,
     "Unauthorized",
-    "No shopper is signed in (Authentication=appservice), or the principal is unreadable.",
+    "No shopper is signed in (Authentication=appservice or staticwebapps), or the principal is "
+    "unreadable.",
     ("WWW-Authenticate",),
 )
 NO_SHOPPER_IDENTITY = _problem(
     "no-shopper-identity",
     403,
     "Forbidden",
-    "The signed-in principal has no object id claim to identify a shopper by.",
+    "The signed-in principal has no stable id (object id claim, or userId) to identify a "
+    "shopper by.",
 )
 CUSTOMER_NOT_FOUND = _problem(
     "customer-not-found",

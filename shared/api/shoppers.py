@@ -1,11 +1,12 @@
 """Which shopper a request acts for: the one rule every customer endpoint goes through.
 
 Routes keep the shape ``customers/{customer}/...``. With ``Authentication=none`` the route's
-handle is the customer (development only: anyone may name anyone). With
-``Authentication=appservice`` the customer is the signed-in principal's object id (a stable
-claim, never a display name): ``customers/me/...`` and ``customers/<own object id>/...`` act for
-the principal; a route naming anyone else answers 404, exactly like a customer that does not
-exist, so it reveals nothing; no principal answers 401.
+handle is the customer (development only: anyone may name anyone). With a platform signing
+shoppers in, the customer is the signed-in principal's stable id (shared/api/principal.py
+says which: the object id claim with ``Authentication=appservice``, the site's ``userId`` with
+``Authentication=staticwebapps``; never a display name): ``customers/me/...`` and
+``customers/<own id>/...`` act for the principal; a route naming anyone else answers 404,
+exactly like a customer that does not exist, so it reveals nothing; no principal answers 401.
 
 ``me`` is reserved in both modes: with authentication off it is refused (400) rather than taken
 as a literal handle, so data written under "me" can never be confused with the signed-in
@@ -14,7 +15,7 @@ shopper's.
 
 from shared.api import problem_types as types
 from shared.api.http import HttpRequestLike
-from shared.api.principal import UnreadablePrincipal, principal_of
+from shared.api.principal import SignedInAuthentication, UnreadablePrincipal, principal_of
 from shared.api.problems import RequestRejected
 from shared.api.validation import CUSTOMER_PATTERN, customer_handle_from_route
 from shared.bootstrap import application
@@ -24,8 +25,9 @@ ME = "me"
 
 def customer_for_request(request: HttpRequestLike) -> str:
     """The customer partition this request may act on, or a refusal (400, 401, 403, 404)."""
-    if application().authentication == "appservice":
-        return _signed_in_customer(request)
+    authentication = application().authentication
+    if authentication != "none":
+        return _signed_in_customer(request, authentication)
     handle = customer_handle_from_route(request)
     if handle == ME:
         raise RequestRejected(
@@ -36,18 +38,18 @@ def customer_for_request(request: HttpRequestLike) -> str:
     return handle
 
 
-def _signed_in_customer(request: HttpRequestLike) -> str:
+def _signed_in_customer(request: HttpRequestLike, authentication: SignedInAuthentication) -> str:
     try:
-        principal = principal_of(request)
+        principal = principal_of(request, authentication)
     except UnreadablePrincipal as error:
         raise _unauthenticated(f"The client principal is unreadable ({error}).") from None
     if principal is None:
         raise _unauthenticated("Sign in first: this API acts only for a signed-in shopper.")
-    own = principal.object_id
+    own = principal.shopper_id
     if own is None or own == ME or not CUSTOMER_PATTERN.fullmatch(own):
         raise RequestRejected(
             types.NO_SHOPPER_IDENTITY,
-            "The signed-in principal carries no usable object id claim to identify a shopper.",
+            "The signed-in principal carries no usable stable id to identify a shopper.",
         )
     named = request.route_params.get("customer", "")
     if named not in (ME, own):

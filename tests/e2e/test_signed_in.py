@@ -271,3 +271,19 @@ def test_in_azure_the_explicit_opt_out_lets_the_host_start(host_factory: HostFac
         settings={"WEBSITE_SITE_NAME": "pierogi-shop", "AllowAuthenticationNoneInAzure": "true"},
     )
     host.wait_for_output(r"WARNING: Authentication is 'none'")
+
+
+def test_with_authentication_staticwebapps_the_sites_principal_is_taken_as_sent(
+    host_factory: HostFactory,
+) -> None:
+    # As `func start` behind the Static Web Apps CLI: the CLI signs in and sets the header.
+    host = host_factory.start("web", settings={"Authentication": "staticwebapps"})
+    host.wait_for_output(r"WARNING: Authentication=staticwebapps")
+    anna = {"identityProvider": "aad", "userId": "anna-uid", "userRoles": ["authenticated"]}
+    header = {"x-ms-client-principal": base64.b64encode(json.dumps(anna).encode()).decode()}
+    with httpx.Client(base_url=host.base_url or "") as client:
+        assert client.get("/.auth/me").status_code == 404
+        created = client.post("/api/customers/me/carts", headers=header)
+        assert created.status_code == 201, created.text
+        assert created.json()["customer"] == "anna-uid"
+        assert_problem(client.get("/api/customers/me/carts"), 401, "unauthenticated")

@@ -67,6 +67,8 @@ def test_in_azure_authentication_none_needs_the_explicit_opt_out() -> None:
     allowed = Settings({**in_azure, "AllowAuthenticationNoneInAzure": "true"})
     assert allowed.authentication() == "none"
     assert Settings({**in_azure, "Authentication": "appservice"}).authentication() == "appservice"
+    behind_the_site = Settings({**in_azure, "Authentication": "staticwebapps"})
+    assert behind_the_site.authentication() == "staticwebapps"
 
 
 def test_the_application_refuses_to_start_in_azure_without_authentication(
