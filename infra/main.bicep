@@ -21,11 +21,9 @@ param namePrefix string = 'pierogi'
 @description('Name of the resource group; empty: rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Client id of the Entra ID app registration shoppers sign in to (App Service authentication). Empty: authentication is on with no provider, so every call but the anonymous routes answers 401.')
-param authClientId string = ''
-
-@description('OpenID issuer of that registration; empty: this tenant (https://login.microsoftonline.com/<tenant id>/v2.0).')
-param authOpenIdIssuer string = ''
+@description('Region of the storefront\'s Static Web Apps resource (one of the regions that offer it); the files are served from its global network.')
+@allowed(['centralus', 'eastasia', 'eastus2', 'westeurope', 'westus2'])
+param webLocation string = 'westeurope'
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -113,8 +111,8 @@ module api 'app/api.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     appSettings: {
-      // Shoppers are the App Service principal (module auth below); never 'none' in Azure.
-      Authentication: 'appservice'
+      // Shoppers are the storefront site's principal (modules web and auth below); never 'none'.
+      Authentication: 'staticwebapps'
       StorageBackend: 'cosmos'
       MessagingBackend: 'servicebus'
       SubmitOrderQueue: submitOrderQueueName
@@ -134,14 +132,27 @@ module api 'app/api.bicep' = {
   }
 }
 
-// App Service authentication (authsettingsV2) in front of the app.
+// The storefront: a Static Web Apps site with the function app linked as its backend.
+module web 'app/web.bicep' = {
+  name: 'web'
+  scope: rg
+  params: {
+    name: 'stapp-${prefix}-${resourceToken}'
+    location: webLocation
+    tags: tags
+    backendResourceId: api.outputs.id
+    backendRegion: location
+  }
+}
+
+// App Service authentication (authsettingsV2) in front of the app, the linked site its only
+// identity provider; after the link (it reads the site's output), so this config is the last word.
 module auth 'app/auth.bicep' = {
   name: 'auth'
   scope: rg
   params: {
     appName: api.outputs.name
-    clientId: authClientId
-    openIdIssuer: empty(authOpenIdIssuer) ? '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0' : authOpenIdIssuer
+    staticWebAppHostname: web.outputs.defaultHostname
   }
 }
 
@@ -163,5 +174,7 @@ output AZURE_LOCATION string = location
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output API_BASE_URL string = api.outputs.apiBaseUrl
+output AZURE_STATIC_WEB_APP_NAME string = web.outputs.name
+output STOREFRONT_URL string = web.outputs.url
 output COSMOS_DB_ENDPOINT string = database.outputs.endpoint
 output SERVICE_BUS_NAMESPACE string = messaging.outputs.fullyQualifiedNamespace

@@ -126,5 +126,6 @@ resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01'
 
 // App Service authentication (authsettingsV2) is set by auth.bicep.
 
+output id string = app.id
 output name string = app.name
 output apiBaseUrl string = 'https://${app.properties.defaultHostName}/api'

@@ -1,13 +1,16 @@
-// App Service authentication in front of the function app (authentication settings V2): it
-// validates the shopper's Entra ID token and passes the principal to the app
-// (X-MS-CLIENT-PRINCIPAL*), which runs with Authentication=appservice. Without a client id no
-// identity provider is enabled, so every call but the anonymous routes answers 401: the app is
-// never open by accident.
+// App Service authentication in front of the function app (authentication settings V2), with
+// the storefront's Static Web Apps site as its only identity provider: the site signs shoppers
+// in, proxies /api/* here with its own token, which this validates, and passes its principal
+// (x-ms-client-principal, Static Web Apps shape) to the app, which runs with
+// Authentication=staticwebapps. A call that does not come through the site answers 401, except
+// on the anonymous routes.
+//
+// Linking the site (web.bicep) writes these same settings; this resource is deployed after the
+// link and states them in full, so the template stays their one owner and every provisioning
+// ends in the same configuration.
 param appName string
-@description('Client id of the Entra ID app registration of the API; empty: no provider yet.')
-param clientId string
-@description('OpenID issuer of that registration, e.g. https://login.microsoftonline.com/<tenant id>/v2.0.')
-param openIdIssuer string
+@description('Default host name of the linked Static Web Apps site (the provider\'s client id).')
+param staticWebAppHostname string
 
 resource app 'Microsoft.Web/sites@2024-04-01' existing = {
   name: appName
@@ -39,17 +42,17 @@ resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
       ]
     }
     identityProviders: {
-      azureActiveDirectory: {
-        enabled: !empty(clientId)
+      // The linked site, as linking registers it (its default host name is the client id).
+      azureStaticWebApps: {
+        enabled: true
         registration: {
-          clientId: clientId
-          openIdIssuer: openIdIssuer
+          clientId: staticWebAppHostname
         }
-        validation: {
-          allowedAudiences: [
-            'api://${clientId}'
-          ]
-        }
+      }
+      // No second way in: a bearer token of Entra ID would carry App Service's principal,
+      // which this app does not read with Authentication=staticwebapps.
+      azureActiveDirectory: {
+        enabled: false
       }
     }
   }

@@ -191,7 +191,7 @@ async def test_the_template_settings_build_the_azure_application() -> None:
     # As on a real instance, where the platform sets these.
     settings = Settings(deployed_settings() | dict.fromkeys(AZURE_PLATFORM_VARIABLES, "x"))
     assert settings.running_in_azure()
-    assert settings.authentication() == "appservice"
+    assert settings.authentication() == "staticwebapps"
     assert settings.storage_backend() == "cosmos"
     assert settings.messaging_backend() == "servicebus"
     app = build_application(settings)
@@ -282,19 +282,49 @@ def test_the_function_app_is_flex_consumption_python_with_its_own_identity() -> 
     assert "API_BASE_URL" in main().document["outputs"]
 
 
-def test_app_service_authentication_guards_every_route_but_the_anonymous_ones() -> None:
+def authentication_settings() -> Resource:
     [auth] = [
         r
         for r in resources_of_type("Microsoft.Web/sites/config")
         if r.config["name"] == "authsettingsV2"
     ]
+    return auth
+
+
+def test_app_service_authentication_guards_every_route_but_the_anonymous_ones() -> None:
+    auth = authentication_settings()
     assert main().module_params("auth")["appName"] == output_of("api", "name")
     assert auth.properties["platform"]["enabled"] is True
     validation = auth.properties["globalValidation"]
     assert validation["requireAuthentication"] is True
     assert validation["unauthenticatedClientAction"] == "Return401"
     assert set(validation["excludedPaths"]) == {"/api/products", "/api/health", "/api/openapi.json"}
-    assert app_settings()["Authentication"] == "appservice"
+
+
+def test_the_storefront_site_is_linked_to_the_function_app_on_the_standard_plan() -> None:
+    site = the_resource("Microsoft.Web/staticSites")
+    assert site.config["sku"] == {"name": "Standard", "tier": "Standard"}
+    assert site.properties["stagingEnvironmentPolicy"] == "Disabled"
+    # azd deploys azure.yaml's `web` service (the storefront folder) to the site with this tag.
+    assert site.config["tags"]["function"]["parameters"]["arg_2"] == {"'azd-service-name'": "web"}
+    link = the_resource("Microsoft.Web/staticSites/linkedBackends")
+    assert main().module_params("web")["backendResourceId"] == output_of("api", "id")
+    assert set(link.properties) == {"backendResourceId", "region"}
+    azure_yaml = (ROOT / "azure.yaml").read_text()
+    assert re.search(r"\n  web:\n    project: storefront\n    host: staticwebapp\n", azure_yaml)
+
+
+def test_the_linked_site_is_the_only_way_to_act_for_a_shopper() -> None:
+    # The app reads the site's principal, and only the site may call it for a shopper: the
+    # provider linking registers, stated by the template (after the link), and no other.
+    assert app_settings()["Authentication"] == "staticwebapps"
+    assert main().module_params("auth")["staticWebAppHostname"] == output_of(
+        "web", "defaultHostname"
+    )
+    providers = authentication_settings().properties["identityProviders"]
+    enabled = {name for name, provider in providers.items() if provider["enabled"] is not False}
+    assert enabled == {"azureStaticWebApps"}
+    assert providers["azureStaticWebApps"]["registration"]["clientId"] == "staticWebAppHostname"
 
 
 def test_every_service_refuses_keys() -> None:
