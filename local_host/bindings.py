@@ -51,7 +51,6 @@ class HttpTrigger:
     # Upper-case method names in declaration order; empty means every method.
     methods: tuple[str, ...]
     auth_level: str
-    template: RouteTemplate
 
 
 @dataclass(frozen=True)
@@ -173,6 +172,7 @@ def _parse_http_trigger(name: str, binding: Binding, fail: Fail) -> HttpTrigger:
     route = props.get("route") or name
     if not isinstance(route, str):
         raise fail("'route' must be a string.")
+    # Parsed now: a template this host cannot serve as the real host does stops it at start.
     try:
         template = RouteTemplate.parse(route)
     except RouteTemplateError as error:
@@ -182,5 +182,4 @@ def _parse_http_trigger(name: str, binding: Binding, fail: Fail) -> HttpTrigger:
         route=template.text,
         methods=tuple(dict.fromkeys(method.upper() for method in methods)),
         auth_level=auth_level.lower(),
-        template=template,
     )

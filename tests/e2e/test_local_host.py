@@ -345,7 +345,7 @@ THROWAWAY_FUNCTIONS: dict[str, tuple[dict[str, Any], str]] = {
                     "direction": "in",
                     "name": "req",
                     "authLevel": "anonymous",
-                    "route": "echo/{name}/{rest:int?}",
+                    "route": "echo/{name}/{*rest}",
                 },
                 {"type": "http", "direction": "out", "name": "$return"},
             ]
@@ -528,7 +528,8 @@ def test_requests_become_real_function_requests(throwaway_host: HostProcess) -> 
         assert echoed["header"] == "yes"
         assert echoed["body"] == "hello"
         assert echoed["thread"] != "MainThread"
-        assert client.get("/echo/a/not-a-number").status_code == 404
+        assert client.get("/echo/a/b/c").json()["route"] == {"name": "a", "rest": "b/c"}
+        assert client.get("/echo").status_code == 404
 
 
 def test_the_function_sees_the_url_of_the_host_header_or_else_of_the_listening_address(

@@ -313,7 +313,7 @@ def test_script_file_and_entry_point_are_honoured(app: ThrowawayApp) -> None:
             r"'direction'",
         ),
         (http_json("a/{id}/b/{id}"), r"uses the parameter name\(s\) id twice"),
-        (http_json("a/{id:nosuch}"), r"unknown constraint 'nosuch'"),
+        (http_json("a/{id:nosuch}"), r"'{id:nosuch}' is not supported"),
         (timer_json("*/5 * * * *"), r"six-field NCRONTAB"),
         (timer_json("61 * * * * *"), r"not a valid NCRONTAB"),
         (
@@ -424,31 +424,13 @@ def test_route_parameters_match_whole_segments() -> None:
         ("api/customers/{customer}/carts", "api/customers/anna/CART\u017f", None),
         ("kelvin/{id}", "\u212aelvin/1", None),
         ("links/{id}", "L\u0130NKS/1", None),
-        ("files/{name}.pdf", "files/\u017c\u00f3\u0142w.PDF", {"name": "\u017c\u00f3\u0142w"}),
-        ("files/{name}.pdf", "files/\u017c\u00f3\u0142w.pdf\u017f", None),
+        ("files/{name}/pdf", "files/\u017c\u00f3\u0142w/PDF", {"name": "\u017c\u00f3\u0142w"}),
+        ("files/{name}/pdf", "files/\u017c\u00f3\u0142w/pdf\u017f", None),
         ("carts/{id}", "carts/\u017f", {"id": "\u017f"}),
-        ("items/{id:int}", "items/42", {"id": "42"}),
-        ("items/{id:int}", "items/x", None),
-        ("items/{id:int}", "items/99999999999", None),
-        ("items/{id:long}", "items/99999999999", {"id": "99999999999"}),
-        (
-            "items/{id:guid}",
-            "items/3f2504e0-4f89-11d3-9a0c-0305e82c3301",
-            {"id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
-        ),
-        ("items/{id:guid}", "items/nope", None),
-        ("items/{name:alpha:maxlength(4)}", "items/abcd", {"name": "abcd"}),
-        ("items/{name:alpha:maxlength(4)}", "items/abcde", None),
-        ("items/{n:range(1,5)}", "items/5", {"n": "5"}),
-        ("items/{n:range(1,5)}", "items/6", None),
-        ("items/{code:regex(^[a-z]{{2}}\\d$)}", "items/ab1", {"code": "ab1"}),
-        ("items/{id?}", "items", {}),
-        ("items/{id?}", "items/7", {"id": "7"}),
-        ("items/{page=1}", "items", {"page": "1"}),
         ("files/{*path}", "files/a/b/c.txt", {"path": "a/b/c.txt"}),
         ("files/{*path}", "files", {}),
-        ("files/{name}.{ext}", "files/report.final.pdf", {"name": "report.final", "ext": "pdf"}),
-        ("files/{name}.{ext}", "files/report", None),
+        ("{*path}", "", {}),
+        ("{*path}", "anything/at/all", {"path": "anything/at/all"}),
     ],
 )
 def test_route_templates(template: str, path: str, expected: dict[str, str] | None) -> None:
@@ -457,11 +439,39 @@ def test_route_templates(template: str, path: str, expected: dict[str, str] | No
 
 @pytest.mark.parametrize(
     "template",
-    ["a/{id", "a/id}", "a/{}", "a/{1x}", "a//b", "a/{*rest}/b", "a/{x?}/b", "a/{x}{y}", "a?b=1"],
+    [
+        "a/{id",
+        "a/id}",
+        "a/{}",
+        "a/{1x}",
+        "a//b",
+        "a/{*rest}/b",
+        "a/{x}/{X}",
+        "a?b=1",
+        # The real host serves these (ASP.NET Core template syntax); this app uses none of it,
+        # so this host refuses them rather than serve them differently.
+        "items/{id:int}",
+        "items/{id:regex(^[a-z]{{2}}$)}",
+        "items/{id?}",
+        "items/{page=1}",
+        "files/{name}.{ext}",
+        "files/{name}.pdf",
+        "a/{x}{y}",
+        "a/{{literal}}",
+    ],
 )
-def test_malformed_route_templates_are_rejected(template: str) -> None:
+def test_unsupported_or_malformed_route_templates_are_refused(template: str) -> None:
     with pytest.raises(TemplateError):
         RouteTemplate.parse(template)
+
+
+def test_the_host_refuses_to_start_with_an_unsupported_route_naming_the_function(
+    app: ThrowawayApp,
+) -> None:
+    app.add("Carts", http_json("customers/{customer}/carts", ["get"]))
+    name = app.add("CartById", http_json("carts/{id:int}", ["get"]))
+    with pytest.raises(StartupError, match=rf"Function '{name}'.*'{{id:int}}' is not supported"):
+        discover_function_app(app.root, {})
 
 
 def router(*routes: tuple[str, frozenset[str], str]) -> Router[str]:
