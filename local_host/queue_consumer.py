@@ -3,7 +3,7 @@
 Behaves like the Service Bus extension with ``autoCompleteMessages``: a message is completed
 when the function returns and abandoned when it raises (the queue dead-letters it past its max
 delivery count). Up to ``maxConcurrentCalls`` invocations run at once, and each message's lock
-is renewed while its invocation runs, for at most ``maxAutoLockRenewalDuration``.
+is renewed while its invocation runs (queue_lock_renewal.py).
 """
 
 import asyncio
@@ -14,6 +14,7 @@ from local_host.bindings import ServiceBusTrigger
 from local_host.function_app import LoadedFunction
 from local_host.host_logging import host_logger
 from local_host.invocation import invoke, service_bus_reason
+from local_host.queue_lock_renewal import keep_locked
 from local_host.service_bus_message import to_function_message
 from shared.adapters.sqlite_queue import MessageLockLost, ReceivedMessage, SqliteQueue
 
@@ -55,10 +56,6 @@ class QueueConsumer:
     @property
     def queue_name(self) -> str:
         return self._trigger.queue_name
-
-    @property
-    def in_flight(self) -> int:
-        return len(self._in_flight)
 
     async def run(self) -> None:
         """Receive and dispatch messages until stop_receiving() is called."""
@@ -143,7 +140,9 @@ class QueueConsumer:
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
     async def _process(self, message: ReceivedMessage) -> None:
-        renewal = asyncio.create_task(self._keep_locked(message))
+        renewal = asyncio.create_task(
+            keep_locked(self._queue, message, self._max_auto_lock_renewal)
+        )
         succeeded = False
         try:
             succeeded = await self._invoke(message)
@@ -199,37 +198,3 @@ class QueueConsumer:
                 message.message_id,
                 self.queue_name,
             )
-
-    async def _keep_locked(self, message: ReceivedMessage) -> None:
-        """Renew the lock at half its duration while the invocation runs, like the extension."""
-        if self._max_auto_lock_renewal <= timedelta(0):
-            return  # Renewal switched off (00:00:00): the lock lasts its own duration.
-        loop = asyncio.get_running_loop()
-        give_up_at = loop.time() + self._max_auto_lock_renewal.total_seconds()
-        interval = max(self._queue.lock_duration.total_seconds() / 2, 0.05)
-        while True:
-            await asyncio.sleep(interval)
-            if loop.time() >= give_up_at:
-                log.warning(
-                    "Message '%s' on '%s' has run longer than maxAutoLockRenewalDuration (%s); "
-                    "its lock is no longer renewed.",
-                    message.message_id,
-                    self.queue_name,
-                    self._max_auto_lock_renewal,
-                )
-                return
-            try:
-                await self._queue.renew_lock(message)
-            except MessageLockLost:
-                log.warning(
-                    "The lock on message '%s' on '%s' was lost while it was processed.",
-                    message.message_id,
-                    self.queue_name,
-                )
-                return
-            except Exception:
-                log.exception(
-                    "Renewing the lock on message '%s' on '%s' failed; trying again.",
-                    message.message_id,
-                    self.queue_name,
-                )
