@@ -238,12 +238,7 @@ class Host:
             for function in service_bus:
                 trigger = function.definition.trigger
                 assert isinstance(trigger, ServiceBusTrigger)
-                queue = SqliteQueue(
-                    embedded.queue_path,
-                    trigger.queue_name,
-                    lock_duration=embedded.lock_duration,
-                    max_delivery_count=embedded.max_delivery_count,
-                )
+                queue = SqliteQueue.from_settings(embedded, trigger.queue_name)
                 self._consumers.append(
                     QueueConsumer(
                         function,

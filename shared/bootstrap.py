@@ -180,10 +180,4 @@ def build_message_sender(settings: Settings) -> MessageSender:
         return ServiceBusSender.from_settings(settings, queue_name)
     from shared.adapters.sqlite_queue import SqliteQueue
 
-    embedded = settings.embedded()
-    return SqliteQueue(
-        embedded.queue_path,
-        queue_name,
-        lock_duration=embedded.lock_duration,
-        max_delivery_count=embedded.max_delivery_count,
-    )
+    return SqliteQueue.from_settings(settings.embedded(), queue_name)

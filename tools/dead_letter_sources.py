@@ -4,7 +4,6 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from shared.adapters.sqlite_queue import DeadLetteredMessage, SqliteQueue
@@ -162,8 +161,8 @@ MAX_EMBEDDED_DEAD_LETTERS = 100_000
 
 
 class EmbeddedDeadLetters(DeadLetterSource):
-    def __init__(self, queue_path: Path, queue_name: str, max_delivery_count: int) -> None:
-        self._queue = SqliteQueue(queue_path, queue_name, max_delivery_count=max_delivery_count)
+    def __init__(self, queue: SqliteQueue) -> None:
+        self._queue = queue
 
     async def newest(self, limit: int) -> list[Entry]:
         messages = await self._queue.dead_letters(MAX_EMBEDDED_DEAD_LETTERS)

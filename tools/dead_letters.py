@@ -37,6 +37,7 @@ from typing import Literal, TextIO
 
 from local_host.app_settings import load_app_settings
 from local_host.errors import StartupError
+from shared.adapters.sqlite_queue import SqliteQueue
 from shared.bootstrap import build_document_store, build_message_sender
 from shared.poison_store import PoisonStore
 from shared.repositories import CartRepository, OrderRepository
@@ -192,8 +193,7 @@ def dead_letter_source(settings: Settings, queue: str) -> DeadLetterSource:
         from tools.servicebus_dead_letters import ServiceBusDeadLetters
 
         return ServiceBusDeadLetters.from_settings(settings, queue)
-    embedded = settings.embedded()
-    return EmbeddedDeadLetters(embedded.queue_path, queue, embedded.max_delivery_count)
+    return EmbeddedDeadLetters(SqliteQueue.from_settings(settings.embedded(), queue))
 
 
 def print_table(entries: Sequence[Entry], orders: Sequence[OrderState], out: TextIO) -> None:

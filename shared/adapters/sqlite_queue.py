@@ -20,6 +20,7 @@ from typing import Any
 
 from shared.adapters.sqlite_database import SqliteDatabase
 from shared.ports import MessageSender, OutgoingMessage
+from shared.settings import EmbeddedSettings
 
 MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
 
@@ -149,6 +150,17 @@ class SqliteQueue(MessageSender):
         self._database = SqliteDatabase(database_path, SCHEMA)
         self._arrival_key = (str(database_path.absolute()), queue_name)
         self._idle_poll = CHANGE_POLL_SECONDS
+
+    @classmethod
+    def from_settings(cls, settings: EmbeddedSettings, queue_name: str) -> "SqliteQueue":
+        """The app's queue named ``queue_name`` in the embedded data directory: the one place
+        the app, the local host's queue trigger and the dead-letter command build it."""
+        return cls(
+            settings.queue_path,
+            queue_name,
+            lock_duration=settings.lock_duration,
+            max_delivery_count=settings.max_delivery_count,
+        )
 
     async def send(self, message: OutgoingMessage) -> None:
         if not message.message_id:
