@@ -19,6 +19,7 @@ from shared.settings import (
     OUTBOX_SWEEP_SCHEDULE,
     STORAGE_BACKEND,
     SUBMIT_ORDER_QUEUE,
+    Settings,
 )
 
 DEFAULT_SETTINGS_FILE = "local.settings.json"
@@ -132,6 +133,13 @@ def load_app_settings(
         values=merge_settings(app_dir, local.values, environ),
         local_http_port=local.local_http_port,
     )
+
+
+def load_settings(
+    app_dir: Path, settings_file: Path | None, environ: Mapping[str, str]
+) -> Settings:
+    """The app's settings exactly as the local host loads them: how the tools read them too."""
+    return Settings(load_app_settings(app_dir, settings_file, environ).values)
 
 
 def export_to_environment(

@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal, TextIO
 
-from local_host.app_settings import load_app_settings
+from local_host.app_settings import load_settings
 from local_host.errors import StartupError
 from shared.adapters.sqlite_queue import SqliteQueue
 from shared.bootstrap import build_document_store, build_message_sender
@@ -218,13 +218,6 @@ def print_table(entries: Sequence[Entry], orders: Sequence[OrderState], out: Tex
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
         out.write("  ".join([*cells, row[-1]]).rstrip() + "\n")
-
-
-def load_settings(
-    app_dir: Path, settings_file: Path | None, environ: Mapping[str, str]
-) -> Settings:
-    """The app's settings exactly as the local host would load them for this app."""
-    return Settings(load_app_settings(app_dir, settings_file, environ).values)
 
 
 async def run(

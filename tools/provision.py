@@ -6,10 +6,10 @@
 Creates the containers carts, orders and poison-messages (the first two renamed by settings);
 poison-messages with a time to live (shared/retention.py), so poison records expire.
 Reads the app's own settings (CosmosDbConnection or CosmosDbConnection__accountEndpoint,
-CosmosDbDatabase, CosmosDbCartsContainer, CosmosDbOrdersContainer) from the environment, on top
-of the ``Values`` of local.settings.json when that file exists. Existing containers are left
-as they are; a container whose partition key differs is an error (exit status 1), one that
-lacks the composite indexes or has another time to live a warning.
+CosmosDbDatabase, CosmosDbCartsContainer, CosmosDbOrdersContainer) as the local host does: the
+environment, on top of the ``Values`` of local.settings.json when that file exists. Existing
+containers are left as they are; a container whose partition key differs is an error (exit
+status 1), one that lacks the composite indexes or has another time to live a warning.
 
 Service Bus queues are not created here: the emulator declares them in
 emulators/servicebus/Config.json; in Azure the template in infra/ creates the queue (and these
@@ -29,6 +29,8 @@ from azure.core.exceptions import ServiceRequestError
 from azure.cosmos import PartitionKey
 from azure.cosmos.aio import ContainerProxy, DatabaseProxy
 
+from local_host.app_settings import load_settings
+from local_host.errors import StartupError
 from shared.adapters.azure_connections import cosmos_connection
 from shared.adapters.cosmos_documents import (
     PARTITION_KEY_PATH,
@@ -40,8 +42,6 @@ from shared.poison_store import POISON_MESSAGES
 from shared.repositories import CARTS, ORDERS
 from shared.retention import TIME_TO_LIVE_SECONDS
 from shared.settings import SettingError, Settings
-
-LOCAL_SETTINGS = Path("local.settings.json")
 
 # Every container the app uses, by logical name (mapped to Cosmos DB names by the settings).
 APP_CONTAINERS = (CARTS, ORDERS, POISON_MESSAGES)
@@ -83,19 +83,6 @@ INDEXING_POLICY: dict[str, Any] = {
         ],
     ],
 }
-
-
-def load_settings(path: Path, environ: Mapping[str, str]) -> Settings:
-    """The ``Values`` of local.settings.json (if the file exists), overridden by ``environ``."""
-    values: dict[str, str] = {}
-    if path.is_file():
-        document = json.loads(path.read_text(encoding="utf-8"))
-        file_values = document.get("Values", {}) if isinstance(document, dict) else {}
-        if not isinstance(file_values, dict):
-            raise SettingError(f"'Values' in {path} is not a JSON object.")
-        values.update({str(key): str(value) for key, value in file_values.items()})
-    values.update(environ)
-    return Settings(values)
 
 
 async def ensure_container(
@@ -189,8 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--settings",
         type=Path,
-        default=LOCAL_SETTINGS,
-        help="local.settings.json to read Values from, if it exists (default: %(default)s)",
+        help="settings file to read Values from (default: local.settings.json, if it exists)",
     )
     parser.add_argument(
         "--print-indexing-policy",
@@ -208,11 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(INDEXING_POLICY, indent=2))
         return 0
     try:
-        settings = load_settings(arguments.settings, os.environ)
+        settings = load_settings(Path.cwd(), arguments.settings, os.environ)
         return asyncio.run(
             provision(settings, indexing_policy=not arguments.without_indexing_policy)
         )
-    except SettingError as error:
+    except (StartupError, SettingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except ServiceRequestError as error:
