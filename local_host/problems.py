@@ -1,4 +1,4 @@
-"""RFC 9457 problem details for the errors the host itself answers (404, 405, 413, 500)."""
+"""RFC 9457 problem details for the refusals the host answers itself, before any function runs."""
 
 import json
 from collections.abc import Mapping
