@@ -11,6 +11,7 @@ import hashlib
 from datetime import datetime
 from typing import Any, Literal
 
+from shared.document_rules import is_valid_key
 from shared.domain.model import CamelModel
 from shared.domain.timestamps import UtcDateTime
 from shared.ports import PARTITION_KEY_FIELD, DocumentAlreadyExists, DocumentStore
@@ -21,10 +22,6 @@ POISON_MESSAGES = "poison-messages"
 # Every container of this app keeps its partition key in a ``customer`` field (the Cosmos DB
 # containers are partitioned by /customer); for poison messages that value is the queue name.
 PARTITION_FIELD = PARTITION_KEY_FIELD
-
-# Cosmos DB refuses these in ids, and ids are at most 255 characters.
-_FORBIDDEN_ID_CHARACTERS = frozenset("/\\?#")
-_MAX_ID_LENGTH = 255
 
 
 class PoisonRecord(CamelModel):
@@ -59,11 +56,7 @@ def record_id(message_id: str | None, body: bytes) -> str:
 
     Keyed on the message id, so the same poison message delivered again is recorded once.
     """
-    if (
-        message_id
-        and len(message_id) <= _MAX_ID_LENGTH
-        and not _FORBIDDEN_ID_CHARACTERS.intersection(message_id)
-    ):
+    if message_id and is_valid_key(message_id):
         return message_id
     digest = hashlib.sha256((message_id or "").encode() + b"\0" + body).hexdigest()
     return f"sha256-{digest}"
@@ -91,6 +84,8 @@ class PoisonStore:
         return True
 
     async def get(self, queue: str, id: str) -> Versioned[PoisonRecord] | None:
+        if not is_valid_key(id):
+            return None  # record_id never gives such an id: no record has it.
         document = await self._store.read(POISON_MESSAGES, queue, id)
         if document is None:
             return None

@@ -8,7 +8,7 @@ partition (point reads, single-partition queries), which keeps request charges l
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.credentials_async import AsyncTokenCredential
@@ -30,16 +30,21 @@ from shared.adapters.cosmos_queries import (
     where_clause,
     wrap_token,
 )
-from shared.continuation_tokens import query_fingerprint
+from shared.document_rules import (
+    already_exists,
+    check_key,
+    check_limit,
+    checked_document_id,
+    etag_changed,
+    not_found,
+    query_fingerprint,
+)
 from shared.ports import (
     PARTITION_KEY_FIELD,
-    DocumentAlreadyExists,
-    DocumentNotFound,
     DocumentStore,
     InvalidContinuationToken,
     JsonScalar,
     Page,
-    PreconditionFailed,
     StoredDocument,
 )
 from shared.settings import Settings
@@ -56,10 +61,6 @@ PARTITION_KEY_PATH = "/customer"
 # caller (HTTP 503 / Service Bus redelivery) retry instead.
 RETRY_TOTAL = 5
 RETRY_BACKOFF_MAX_SECONDS = 10
-
-# Cosmos DB refuses these in ids (they would break the resource URL); so does the SQLite twin.
-_FORBIDDEN_KEY_CHARACTERS = frozenset("/\\?#")
-_MAX_KEY_LENGTH = 255
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,8 @@ class CosmosDocumentStore(DocumentStore):
         return self._container_names.get(container, container)
 
     async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
-        _check_key("partition key", partition_key)
-        _check_key("id", id)
+        check_key("partition key", partition_key)
+        check_key("id", id)
         proxy = await self._container(container)
         try:
             item = await proxy.read_item(item=id, partition_key=partition_key)
@@ -149,23 +150,20 @@ class CosmosDocumentStore(DocumentStore):
     async def create(
         self, container: str, partition_key: str, body: Mapping[str, Any]
     ) -> StoredDocument:
-        document_id = _check_body(partition_key, body)
+        document_id = checked_document_id(partition_key, body)
         proxy = await self._container(container)
         try:
             item = await proxy.create_item(body=dict(body))
         except CosmosHttpResponseError as error:
             if error.status_code == StatusCodes.CONFLICT:
-                raise DocumentAlreadyExists(
-                    f"Document '{document_id}' already exists in partition '{partition_key}'"
-                    f" of container '{container}'."
-                ) from None
+                raise already_exists(container, partition_key, document_id) from None
             raise
         return _stored(item)
 
     async def replace(
         self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
     ) -> StoredDocument:
-        document_id = _check_body(partition_key, body)
+        document_id = checked_document_id(partition_key, body)
         proxy = await self._container(container)
         try:
             item = await proxy.replace_item(
@@ -176,14 +174,9 @@ class CosmosDocumentStore(DocumentStore):
             )
         except CosmosHttpResponseError as error:
             if error.status_code == StatusCodes.PRECONDITION_FAILED:
-                raise PreconditionFailed(
-                    f"Document '{document_id}' changed since ETag '{if_match}' was read."
-                ) from None
+                raise etag_changed(document_id, if_match) from None
             if _is_missing_document(error):
-                raise DocumentNotFound(
-                    f"Document '{document_id}' does not exist in partition '{partition_key}'"
-                    f" of container '{container}'."
-                ) from None
+                raise not_found(container, partition_key, document_id) from None
             raise
         return _stored(item)
 
@@ -197,8 +190,8 @@ class CosmosDocumentStore(DocumentStore):
         limit: int,
         continuation_token: str | None,
     ) -> Page:
-        _check_limit(limit)
-        _check_key("partition key", partition_key)
+        check_limit(limit)
+        check_key("partition key", partition_key)
         sort = field_reference(newest_first_by)
         conditions, parameters = equality_filters(where)
         # partition_key= below is what scopes the query to one partition; the same condition
@@ -248,7 +241,7 @@ class CosmosDocumentStore(DocumentStore):
     ) -> list[StoredDocument]:
         # The only cross-partition query: it fans out to every physical partition, so it is
         # for background sweeps (the outbox dispatcher), never for a request path.
-        _check_limit(limit)
+        check_limit(limit)
         sort = field_reference(oldest_first_by)
         conditions, parameters = equality_filters(where)
         parameters.append({"name": "@limit", "value": limit})
@@ -399,35 +392,3 @@ def _is_missing_document(error: CosmosHttpResponseError) -> bool:
         error.status_code == StatusCodes.NOT_FOUND
         and error.sub_status != SubStatusCodes.OWNER_RESOURCE_NOT_FOUND
     )
-
-
-def _check_key(what: str, value: object) -> None:
-    """Ids and partition keys as Cosmos DB accepts them, checked before the SDK sees them."""
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"The {what} must be a non-empty string, not {value!r}.")
-    if len(value) > _MAX_KEY_LENGTH:
-        raise ValueError(f"The {what} is longer than {_MAX_KEY_LENGTH} characters.")
-    if _FORBIDDEN_KEY_CHARACTERS.intersection(value):
-        raise ValueError(f"The {what} {value!r} contains one of / \\ ? #.")
-
-
-def _check_body(partition_key: str, body: Mapping[str, Any]) -> str:
-    """The document's id, after checking that it and its partition key field are valid.
-
-    Cosmos DB takes the partition key from the document itself; a ``customer`` field that
-    differed from ``partition_key`` would store the document where reads would not find it.
-    """
-    _check_key("partition key", partition_key)
-    document_id = body.get("id")
-    _check_key("id", document_id)
-    if body.get(PARTITION_KEY_FIELD) != partition_key:
-        raise ValueError(
-            f"The document's '{PARTITION_KEY_FIELD}' field must equal the partition key"
-            f" {partition_key!r}, not {body.get(PARTITION_KEY_FIELD)!r}."
-        )
-    return cast(str, document_id)
-
-
-def _check_limit(limit: int) -> None:
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, not {limit}.")

@@ -5,14 +5,12 @@ only after checking that they are plain dotted names. Cosmos DB's continuation t
 wrapped so that API clients see an opaque, URL-safe string tied to the query that issued it.
 """
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from shared.continuation_tokens import decode_token, encode_token
+from shared.document_rules import decode_token, encode_token, field_segments
 from shared.ports import InvalidContinuationToken, JsonScalar
 
-_FIELD_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Keywords of the Cosmos DB NoSQL query language; a property so named is written c["name"].
 # fmt: off
 _RESERVED_WORDS = frozenset([
@@ -27,19 +25,14 @@ _RESERVED_WORDS = frozenset([
 
 
 def field_reference(field: str) -> str:
-    """``outbox.status`` -> ``c.outbox.status``, refusing anything but plain field names.
+    """``outbox.status`` -> ``c.outbox.status``, for a path field_segments lets through.
 
-    Field paths are written into the SQL text (parameters cannot name fields), which is safe
-    only because every segment is a plain identifier. A segment that is a keyword of the
-    query language (``value``, ``order``...) is written ``["value"]``, the quoted property
-    form the query language provides for such names.
+    A segment that is a keyword of the query language (``value``, ``order``...) is written
+    ``["value"]``, the quoted property form the query language provides for such names.
     """
-    segments = field.split(".")
-    if not all(_FIELD_SEGMENT.fullmatch(segment) for segment in segments):
-        raise ValueError(f"Field path {field!r} is not a dotted list of plain field names.")
     return "c" + "".join(
         f'["{segment}"]' if segment.upper() in _RESERVED_WORDS else f".{segment}"
-        for segment in segments
+        for segment in field_segments(field)
     )
 
 

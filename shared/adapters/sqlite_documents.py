@@ -11,7 +11,6 @@ the expired ones.
 
 import json
 import math
-import re
 import sqlite3
 import time
 import uuid
@@ -20,16 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from shared.adapters.sqlite_database import SqliteDatabase
-from shared.continuation_tokens import decode_token, encode_token, query_fingerprint
+from shared.document_rules import (
+    already_exists,
+    check_key,
+    check_limit,
+    checked_document_id,
+    decode_token,
+    encode_token,
+    etag_changed,
+    field_segments,
+    not_found,
+    query_fingerprint,
+)
 from shared.ports import (
-    PARTITION_KEY_FIELD,
-    DocumentAlreadyExists,
-    DocumentNotFound,
     DocumentStore,
     InvalidContinuationToken,
     JsonScalar,
     Page,
-    PreconditionFailed,
     StoredDocument,
 )
 
@@ -58,11 +64,6 @@ CREATE INDEX IF NOT EXISTS documents_by_outbox_status
     );
 """
 
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-# Cosmos DB rejects these characters in ids; refusing them here keeps the backends alike.
-_FORBIDDEN_ID_CHARACTERS = frozenset("/\\?#")
-
 SortValue = str | int | float | None
 
 
@@ -89,6 +90,8 @@ class SqliteDocumentStore(DocumentStore):
         return "coalesce(json_extract(body, '$._ts') > ?, 1)", [int(self._clock()) - ttl]
 
     async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
+        check_key("partition key", partition_key)
+        check_key("id", id)
         live, values = self._live(container)
         row = await self._database.read(
             lambda connection: connection.execute(
@@ -105,7 +108,7 @@ class SqliteDocumentStore(DocumentStore):
     async def create(
         self, container: str, partition_key: str, body: Mapping[str, Any]
     ) -> StoredDocument:
-        document_id = _document_id(body, partition_key)
+        document_id = checked_document_id(partition_key, body)
         text = self._to_stored_json(body)
         etag = _new_etag()
 
@@ -120,16 +123,13 @@ class SqliteDocumentStore(DocumentStore):
         try:
             await self._database.write(insert)
         except sqlite3.IntegrityError:
-            raise DocumentAlreadyExists(
-                f"Document '{document_id}' already exists in partition '{partition_key}'"
-                f" of container '{container}'."
-            ) from None
+            raise already_exists(container, partition_key, document_id) from None
         return _stored(etag, text)
 
     async def replace(
         self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
     ) -> StoredDocument:
-        document_id = _document_id(body, partition_key)
+        document_id = checked_document_id(partition_key, body)
         text = self._to_stored_json(body)
         etag = _new_etag()
         key = (container, partition_key, document_id)
@@ -143,14 +143,9 @@ class SqliteDocumentStore(DocumentStore):
                 key,
             ).fetchone()
             if row is None:
-                raise DocumentNotFound(
-                    f"Document '{document_id}' does not exist in partition '{partition_key}'"
-                    f" of container '{container}'."
-                )
+                raise not_found(container, partition_key, document_id)
             if row[0] != if_match:
-                raise PreconditionFailed(
-                    f"Document '{document_id}' changed since ETag '{if_match}' was read."
-                )
+                raise etag_changed(document_id, if_match)
             connection.execute(
                 "UPDATE documents SET etag = ?, body = ?"
                 " WHERE container = ? AND partition_key = ? AND id = ?",
@@ -170,7 +165,8 @@ class SqliteDocumentStore(DocumentStore):
         limit: int,
         continuation_token: str | None,
     ) -> Page:
-        _check_limit(limit)
+        check_limit(limit)
+        check_key("partition key", partition_key)
         sort = _json_extract(newest_first_by)
         fingerprint = query_fingerprint(container, partition_key, where, newest_first_by)
         live, values = self._live(container)
@@ -208,7 +204,7 @@ class SqliteDocumentStore(DocumentStore):
         oldest_first_by: str,
         limit: int,
     ) -> list[StoredDocument]:
-        _check_limit(limit)
+        check_limit(limit)
         sort = _json_extract(oldest_first_by)
         live, values = self._live(container)
         conditions = ["container = ?", live]
@@ -238,20 +234,6 @@ class SqliteDocumentStore(DocumentStore):
             )
 
 
-def _document_id(body: Mapping[str, Any], partition_key: str) -> str:
-    if body.get(PARTITION_KEY_FIELD) != partition_key:
-        raise ValueError(
-            f"The document's '{PARTITION_KEY_FIELD}' field must equal the partition key"
-            f" {partition_key!r}, not {body.get(PARTITION_KEY_FIELD)!r}."
-        )
-    document_id = body.get("id")
-    if not isinstance(document_id, str) or not document_id:
-        raise ValueError("A document needs an 'id' that is a non-empty string.")
-    if _FORBIDDEN_ID_CHARACTERS.intersection(document_id):
-        raise ValueError(f"Document id {document_id!r} contains one of / \\ ? #.")
-    return document_id
-
-
 def _to_json(body: Mapping[str, Any]) -> str:
     # allow_nan=False: NaN and Infinity are not JSON, and Cosmos DB refuses them.
     return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -267,21 +249,10 @@ def _new_etag() -> str:
     return uuid.uuid4().hex
 
 
-def _check_limit(limit: int) -> None:
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, not {limit}.")
-
-
 def _json_path(field: str) -> str:
-    """``outbox.status`` -> ``$.outbox.status``, refusing anything but plain field names.
-
-    The path is written into the SQL text (so expression indexes apply), which is safe only
-    because every segment is a plain identifier.
-    """
-    segments = field.split(".")
-    if not all(_FIELD_NAME.fullmatch(segment) for segment in segments):
-        raise ValueError(f"Field path {field!r} is not a dotted list of plain field names.")
-    return "$." + ".".join(segments)
+    """``outbox.status`` -> ``$.outbox.status``, written into the SQL text so that the
+    expression indexes apply: safe only because field_segments lets plain names through."""
+    return "$." + ".".join(field_segments(field))
 
 
 def _json_extract(field: str) -> str:

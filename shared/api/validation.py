@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from shared.api import problem_types as types
 from shared.api.http import HttpRequestLike, header
 from shared.api.problems import RequestRejected
-from shared.continuation_tokens import MAX_TOKEN_LENGTH
+from shared.document_rules import MAX_TOKEN_LENGTH
 
 MAX_BODY_BYTES = 64 * 1024
 CUSTOMER_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")

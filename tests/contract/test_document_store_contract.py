@@ -10,6 +10,7 @@ from shared.ports import (
     DocumentNotFound,
     DocumentStore,
     InvalidContinuationToken,
+    Page,
     PreconditionFailed,
     StoredDocument,
 )
@@ -41,6 +42,27 @@ def at(minute: int) -> str:
 
 def ids(documents: list[StoredDocument]) -> list[str]:
     return [document.body["id"] for document in documents]
+
+
+async def newest_first(
+    store: DocumentStore,
+    container: str,
+    partition_key: str,
+    *,
+    where: dict[str, Any] | None = None,
+    newest_first_by: str = "createdAt",
+    limit: int = 10,
+    continuation_token: str | None = None,
+) -> Page:
+    """One page of a partition's documents, newest first (the query most tests make)."""
+    return await store.query(
+        container,
+        partition_key,
+        where=where or {},
+        newest_first_by=newest_first_by,
+        limit=limit,
+        continuation_token=continuation_token,
+    )
 
 
 async def read_all_pages(
@@ -319,3 +341,192 @@ async def test_find_across_partitions_returns_matches_of_every_partition_oldest_
         customers[1],
     ]
     assert ids(await pending_outboxes(limit=2)) == ["p-old", "p-mid"]
+
+
+# The document rules (shared/document_rules.py): every backend refuses the same things.
+
+INVALID_KEYS = {
+    "empty": "",
+    "slash": "a/b",
+    "backslash": "a\\b",
+    "question-mark": "a?b",
+    "hash": "a#b",
+    "256-characters": "x" * 256,
+}
+
+
+@pytest.mark.parametrize("invalid", list(INVALID_KEYS.values()), ids=list(INVALID_KEYS))
+async def test_an_invalid_id_is_refused_on_every_operation(
+    document_store: DocumentStore, container: str, invalid: str
+) -> None:
+    customer = unique("customer")
+    created = await document_store.create(container, customer, cart(customer))
+
+    with pytest.raises(ValueError, match="id"):
+        await document_store.create(container, customer, {**cart(customer), "id": invalid})
+    with pytest.raises(ValueError, match="id"):
+        await document_store.replace(
+            container, customer, {**cart(customer), "id": invalid}, if_match=created.etag
+        )
+    with pytest.raises(ValueError, match="id"):
+        await document_store.read(container, customer, invalid)
+    assert await read_all_pages(document_store, container, customer, limit=10) == [
+        [created.body["id"]]
+    ]
+
+
+@pytest.mark.parametrize("body", [{"customer": "x"}, {"customer": "x", "id": 7}])
+async def test_a_document_needs_an_id_that_is_a_string(
+    document_store: DocumentStore, container: str, body: dict[str, Any]
+) -> None:
+    with pytest.raises(ValueError, match="id must be a non-empty string"):
+        await document_store.create(container, "x", body)
+
+
+@pytest.mark.parametrize("invalid", list(INVALID_KEYS.values()), ids=list(INVALID_KEYS))
+async def test_an_invalid_partition_key_is_refused_on_every_operation(
+    document_store: DocumentStore, container: str, invalid: str
+) -> None:
+    body = cart(invalid)
+    with pytest.raises(ValueError, match="partition key"):
+        await document_store.create(container, invalid, body)
+    with pytest.raises(ValueError, match="partition key"):
+        await document_store.replace(container, invalid, body, if_match="any")
+    with pytest.raises(ValueError, match="partition key"):
+        await document_store.read(container, invalid, body["id"])
+    with pytest.raises(ValueError, match="partition key"):
+        await newest_first(document_store, container, invalid, limit=1)
+
+
+async def test_ids_and_partition_keys_of_255_characters_are_accepted(
+    document_store: DocumentStore, container: str
+) -> None:
+    customer = unique("customer").ljust(255, "c")
+    body = cart(customer, id=unique("cart").ljust(255, "x"))
+
+    created = await document_store.create(container, customer, body)
+
+    assert await document_store.read(container, customer, body["id"]) == created
+
+
+@pytest.mark.parametrize(
+    "body_customer", [None, "someone-else"], ids=["no-partition-field", "another-partition"]
+)
+async def test_a_document_must_carry_its_partition_key(
+    document_store: DocumentStore, container: str, body_customer: str | None
+) -> None:
+    customer = unique("customer")
+    created = await document_store.create(container, customer, cart(customer))
+    body: dict[str, Any] = {**created.body, "ordered": True}
+    if body_customer is None:
+        del body["customer"]
+    else:
+        body["customer"] = body_customer
+
+    with pytest.raises(ValueError, match="must equal the partition key"):
+        await document_store.create(container, customer, {**body, "id": unique("cart")})
+    with pytest.raises(ValueError, match="must equal the partition key"):
+        await document_store.replace(container, customer, body, if_match=created.etag)
+
+    assert await document_store.read(container, customer, created.body["id"]) == created
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", "a..b", "a.", "1abc", "a-b", "a b", "a['b']", "items[0]", "status\n", "s') OR 1=1 --"],
+)
+async def test_field_paths_must_be_plain_dotted_names(
+    document_store: DocumentStore, container: str, path: str
+) -> None:
+    customer = unique("customer")
+
+    with pytest.raises(ValueError, match="plain field names"):
+        await newest_first(document_store, container, customer, where={path: 1}, limit=5)
+    with pytest.raises(ValueError, match="plain field names"):
+        await document_store.query(
+            container, customer, where={}, newest_first_by=path, limit=5, continuation_token=None
+        )
+    with pytest.raises(ValueError, match="plain field names"):
+        await document_store.find_across_partitions(
+            container, where={path: 1}, oldest_first_by="createdAt", limit=5
+        )
+    with pytest.raises(ValueError, match="plain field names"):
+        await document_store.find_across_partitions(
+            container, where={}, oldest_first_by=path, limit=5
+        )
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+async def test_a_limit_below_one_is_refused(
+    document_store: DocumentStore, container: str, limit: int
+) -> None:
+    with pytest.raises(ValueError, match="limit must be at least 1"):
+        await document_store.query(
+            container,
+            unique("customer"),
+            where={},
+            newest_first_by="createdAt",
+            limit=limit,
+            continuation_token=None,
+        )
+    with pytest.raises(ValueError, match="limit must be at least 1"):
+        await document_store.find_across_partitions(
+            container, where={}, oldest_first_by="createdAt", limit=limit
+        )
+
+
+@pytest.mark.parametrize(
+    "other_query",
+    [
+        {"partition": "other"},
+        {"container": "other"},
+        {"where": {"ordered": False}},
+        {"newest_first_by": "outbox.recordedAt"},
+    ],
+    ids=["another-partition", "another-container", "another-filter", "another-order"],
+)
+async def test_a_continuation_token_is_refused_by_any_other_query(
+    document_store: DocumentStore, container: str, other_query: dict[str, Any]
+) -> None:
+    customer = unique("customer")
+    for minute in range(3):
+        await document_store.create(container, customer, cart(customer, created_at=at(minute)))
+    first = await newest_first(document_store, container, customer, limit=1)
+    assert first.continuation_token is not None
+    query: dict[str, Any] = {
+        "container": container,
+        "partition_key": customer,
+        "where": {},
+        "newest_first_by": "createdAt",
+        "limit": 1,
+    }
+    if "partition" in other_query:
+        query["partition_key"] = unique("customer")
+    elif "container" in other_query:
+        query["container"] = unique("contract")
+    else:
+        query.update(other_query)
+
+    with pytest.raises(InvalidContinuationToken):
+        await document_store.query(continuation_token=first.continuation_token, **query)
+
+
+async def test_equality_is_type_exact(document_store: DocumentStore, container: str) -> None:
+    customer = unique("customer")
+    for body in (
+        {"customer": customer, "id": "true", "createdAt": at(1), "flag": True},
+        {"customer": customer, "id": "one", "createdAt": at(2), "flag": 1},
+        {"customer": customer, "id": "text", "createdAt": at(3), "flag": "1"},
+        {"customer": customer, "id": "null", "createdAt": at(4), "flag": None},
+        {"customer": customer, "id": "missing", "createdAt": at(5)},
+    ):
+        await document_store.create(container, customer, body)
+
+    async def matching(value: str | int | bool | None) -> list[str]:
+        page = await newest_first(document_store, container, customer, where={"flag": value})
+        return ids(page.documents)
+
+    assert await matching(True) == ["true"]
+    assert await matching(1) == ["one"]
+    assert await matching("1") == ["text"]
+    assert await matching(None) == ["null"]

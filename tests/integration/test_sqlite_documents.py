@@ -1,4 +1,8 @@
-"""What only the embedded document store promises, beyond the backend contract."""
+"""What only the embedded document store promises, beyond the backend contract.
+
+The rules it shares with the Cosmos DB store (ids, partition keys, field paths, limits,
+tokens, type-exact equality) are tested for every backend in tests/contract.
+"""
 
 import asyncio
 import sqlite3
@@ -9,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from shared.adapters.sqlite_documents import SqliteDocumentStore
-from shared.continuation_tokens import encode_token, query_fingerprint
+from shared.document_rules import encode_token, query_fingerprint
 from shared.ports import InvalidContinuationToken, PreconditionFailed, StoredDocument
 
 CONTAINER = "carts"
@@ -84,33 +88,6 @@ async def test_the_file_is_in_wal_mode_for_sharing_between_processes(
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
-async def test_equality_is_type_exact_as_in_cosmos_db(store: SqliteDocumentStore) -> None:
-    for body in (
-        {"customer": CUSTOMER, "id": "true", "createdAt": "1", "flag": True},
-        {"customer": CUSTOMER, "id": "one", "createdAt": "2", "flag": 1},
-        {"customer": CUSTOMER, "id": "text", "createdAt": "3", "flag": "1"},
-        {"customer": CUSTOMER, "id": "null", "createdAt": "4", "flag": None},
-        {"customer": CUSTOMER, "id": "missing", "createdAt": "5"},
-    ):
-        await store.create(CONTAINER, CUSTOMER, body)
-
-    async def matching(value: str | int | bool | None) -> list[str]:
-        page = await store.query(
-            CONTAINER,
-            CUSTOMER,
-            where={"flag": value},
-            newest_first_by="createdAt",
-            limit=10,
-            continuation_token=None,
-        )
-        return [document.body["id"] for document in page.documents]
-
-    assert await matching(True) == ["true"]
-    assert await matching(1) == ["one"]
-    assert await matching("1") == ["text"]
-    assert await matching(None) == ["null"]
-
-
 async def test_documents_without_the_sort_field_come_last_and_still_page(
     store: SqliteDocumentStore,
 ) -> None:
@@ -139,74 +116,6 @@ async def test_documents_without_the_sort_field_come_last_and_still_page(
             break
 
     assert seen == ["c", "a", "d", "b"]
-
-
-async def test_a_token_from_another_query_is_refused(store: SqliteDocumentStore) -> None:
-    for n in range(3):
-        await store.create(
-            CONTAINER, CUSTOMER, {"customer": CUSTOMER, "id": f"cart-{n}", "createdAt": str(n)}
-        )
-    first = await store.query(
-        CONTAINER,
-        CUSTOMER,
-        where={},
-        newest_first_by="createdAt",
-        limit=1,
-        continuation_token=None,
-    )
-    assert first.continuation_token is not None
-
-    with pytest.raises(InvalidContinuationToken):
-        await store.query(
-            CONTAINER,
-            "customer-2",
-            where={},
-            newest_first_by="createdAt",
-            limit=1,
-            continuation_token=first.continuation_token,
-        )
-
-
-@pytest.mark.parametrize(
-    "field", ["status') OR 1=1 --", "outbox..status", "", "items[0]", "status\n"]
-)
-async def test_field_paths_other_than_plain_dotted_names_are_refused(
-    store: SqliteDocumentStore, field: str
-) -> None:
-    with pytest.raises(ValueError, match="Field path"):
-        await store.query(
-            CONTAINER,
-            CUSTOMER,
-            where={field: "x"},
-            newest_first_by="createdAt",
-            limit=10,
-            continuation_token=None,
-        )
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"customer": CUSTOMER},
-        {"customer": CUSTOMER, "id": ""},
-        {"customer": CUSTOMER, "id": 7},
-        {"customer": CUSTOMER, "id": "a/b"},
-    ],
-)
-async def test_a_document_needs_a_usable_id(
-    store: SqliteDocumentStore, body: dict[str, object]
-) -> None:
-    with pytest.raises(ValueError, match="id"):
-        await store.create(CONTAINER, CUSTOMER, body)
-
-
-@pytest.mark.parametrize("body", [{"id": "cart-1"}, {"customer": "someone-else", "id": "cart-1"}])
-async def test_a_document_must_carry_its_partition_key(
-    store: SqliteDocumentStore, body: dict[str, object]
-) -> None:
-    with pytest.raises(ValueError, match="partition key"):
-        await store.create(CONTAINER, CUSTOMER, body)
-    assert await store.read(CONTAINER, CUSTOMER, "cart-1") is None
 
 
 async def test_the_schema_indexes_the_outbox_sweep_and_the_partition_queries(

@@ -1,0 +1,172 @@
+"""The rules every document store keeps, written once: both backends enforce exactly these.
+
+They are Cosmos DB's rules, so that the embedded SQLite twin refuses what Cosmos DB would:
+ids and partition keys (non-empty strings of at most 255 characters, none of ``/ \\ ? #``),
+the partition key carried in the document itself, page limits, field paths (plain dotted
+names, the only text either store writes into a query), and continuation tokens (an opaque,
+URL-safe JSON object tied to the query that issued it).
+
+A token is the URL-safe base64 of a small flat JSON object that names its query (``q``, a
+fingerprint) and where the next page starts. Clients may send anything back, so a token is
+checked for size, alphabet and nesting depth before it is decoded: ``json.loads`` recurses
+once per level, and a forged token of a thousand ``[`` would exhaust the interpreter's stack.
+"""
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from shared.ports import (
+    PARTITION_KEY_FIELD,
+    DocumentAlreadyExists,
+    DocumentNotFound,
+    InvalidContinuationToken,
+    JsonScalar,
+    PreconditionFailed,
+)
+
+# Cosmos DB refuses these in ids and partition keys: they would break the resource URL.
+FORBIDDEN_KEY_CHARACTERS = frozenset("/\\?#")
+MAX_KEY_LENGTH = 255
+
+# Tokens travel in query strings; a Cosmos DB token wrapped in ours stays well under this.
+MAX_TOKEN_LENGTH = 4096
+# Ours are flat objects: one level. A little slack, no more.
+MAX_NESTING_DEPTH = 2
+_TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
+
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_valid_key(value: object) -> bool:
+    """Whether ``value`` may be a document id or partition key."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_KEY_LENGTH
+        and not FORBIDDEN_KEY_CHARACTERS.intersection(value)
+    )
+
+
+def check_key(what: str, value: object) -> str:
+    """``value``, if it is a valid id or partition key; ValueError naming ``what`` otherwise."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"The {what} must be a non-empty string, not {value!r}.")
+    if len(value) > MAX_KEY_LENGTH:
+        raise ValueError(f"The {what} is longer than {MAX_KEY_LENGTH} characters.")
+    if FORBIDDEN_KEY_CHARACTERS.intersection(value):
+        raise ValueError(f"The {what} {value!r} contains one of / \\ ? #.")
+    return value
+
+
+def checked_document_id(partition_key: str, body: Mapping[str, Any]) -> str:
+    """The document's id, after checking it, the partition key and the body's partition field.
+
+    Cosmos DB takes the partition key from the document itself; a PARTITION_KEY_FIELD that
+    differed from ``partition_key`` would store the document where reads would not find it.
+    """
+    check_key("partition key", partition_key)
+    document_id = check_key("id", body.get("id"))
+    if body.get(PARTITION_KEY_FIELD) != partition_key:
+        raise ValueError(
+            f"The document's '{PARTITION_KEY_FIELD}' field must equal the partition key"
+            f" {partition_key!r}, not {body.get(PARTITION_KEY_FIELD)!r}."
+        )
+    return document_id
+
+
+def already_exists(container: str, partition_key: str, document_id: str) -> DocumentAlreadyExists:
+    return DocumentAlreadyExists(
+        f"Document '{document_id}' already exists in partition '{partition_key}'"
+        f" of container '{container}'."
+    )
+
+
+def not_found(container: str, partition_key: str, document_id: str) -> DocumentNotFound:
+    return DocumentNotFound(
+        f"Document '{document_id}' does not exist in partition '{partition_key}'"
+        f" of container '{container}'."
+    )
+
+
+def etag_changed(document_id: str, if_match: str) -> PreconditionFailed:
+    return PreconditionFailed(f"Document '{document_id}' changed since ETag '{if_match}' was read.")
+
+
+def check_limit(limit: int) -> None:
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}.")
+
+
+def field_segments(field: str) -> list[str]:
+    """``outbox.status`` -> ``["outbox", "status"]``, refusing anything but plain field names.
+
+    Both stores write field paths into their query text (parameters cannot name fields), which
+    is safe only because every segment is a plain identifier.
+    """
+    segments = field.split(".")
+    if not all(_FIELD_NAME.fullmatch(segment) for segment in segments):
+        raise ValueError(f"Field path {field!r} is not a dotted list of plain field names.")
+    return segments
+
+
+def query_fingerprint(
+    container: str, partition_key: str, where: Mapping[str, JsonScalar], sort_field: str
+) -> str:
+    """Ties a token to its query, so a token from another query is refused, not misapplied."""
+    query = json.dumps([container, partition_key, sorted(where.items()), sort_field])
+    return hashlib.sha256(query.encode()).hexdigest()[:16]
+
+
+def encode_token(fingerprint: str, position: Mapping[str, Any]) -> str:
+    payload = json.dumps({"q": fingerprint, **position}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode("ascii").rstrip("=")
+
+
+def decode_token(token: str, fingerprint: str) -> dict[str, Any]:
+    """The token's object, whose ``q`` is ``fingerprint``; InvalidContinuationToken otherwise."""
+    if len(token) > MAX_TOKEN_LENGTH or not _TOKEN_ALPHABET.fullmatch(token):
+        _malformed()
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (ValueError, binascii.Error):  # UnicodeDecodeError is a ValueError.
+        _malformed()
+    if nesting_depth(text) > MAX_NESTING_DEPTH:
+        _malformed()
+    try:
+        payload = json.loads(text)
+    except ValueError:  # JSONDecodeError
+        _malformed()
+    if not isinstance(payload, dict) or payload.get("q") != fingerprint:
+        raise InvalidContinuationToken("The continuation token was not issued for this query.")
+    return payload
+
+
+def nesting_depth(text: str) -> int:
+    """How deeply arrays and objects nest in JSON text, brackets inside strings not counted."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for character in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in "]}":
+            depth -= 1
+    return deepest
+
+
+def _malformed() -> NoReturn:
+    raise InvalidContinuationToken("The continuation token is malformed.") from None
