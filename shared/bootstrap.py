@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shared.adapters.outages import OutageTranslatingStore
-from shared.faults import FaultySender, build_fault_injector
+from shared.faults import build_fault_injector
+from shared.faulty_ports import FaultyCarts, FaultyOrders, FaultySender
 from shared.poison_store import PoisonStore
 from shared.ports import DocumentStore, MessageSender
 from shared.repositories import CartRepository, OrderRepository
@@ -111,13 +112,16 @@ def build_application(
             AUTHENTICATION,
             AUTHENTICATION,
         )
-    # Off unless a Fault* setting is set: then None, and no fault code runs at all.
+    # Off unless a Fault* setting is set: then None, and no fault wrapper is built at all.
     faults = build_fault_injector(settings)
     store = build_document_store(settings)
     sender = build_message_sender(settings)
+    carts = CartRepository(store)
+    # Each fault wraps the port it acts on, only when one of its settings switches it on.
     if faults is not None and faults.settings.affects_sending:
         sender = FaultySender(sender, faults)
-    carts = CartRepository(store)
+    if faults is not None and faults.settings.affects_cart_writes:
+        carts = FaultyCarts(carts, faults)
     outbox = OutboxDispatcher(
         carts, sender, clock, resend_pending_after=settings.outbox_resend_after()
     )
@@ -128,7 +132,7 @@ def build_application(
     if telemetry is None:
         orders = OrderRepository(store)
         poison = PoisonStore(store)
-        submissions = SubmissionService(carts, outbox, clock, faults)
+        submissions = SubmissionService(carts, outbox, clock)
         sweep = OutboxSweep(carts, outbox)
     else:
         # Imported only when on: telemetry off costs no OpenTelemetry import.
@@ -136,8 +140,11 @@ def build_application(
 
         orders = observed.ObservedOrders(store, telemetry)
         poison = observed.ObservedPoisonStore(store, telemetry)
-        submissions = observed.ObservedSubmissions(carts, outbox, clock, faults, telemetry)
+        submissions = observed.ObservedSubmissions(carts, outbox, clock, telemetry)
         sweep = observed.ObservedOutboxSweep(carts, outbox, telemetry)
+    if faults is not None and faults.settings.affects_order_writes:
+        # Around the observed orders: an injected delay or failure is not part of the write.
+        orders = FaultyOrders(orders, faults)
     return Application(
         settings=settings,
         authentication=authentication,
@@ -148,7 +155,7 @@ def build_application(
         outbox_sweep=sweep,
         submissions=submissions,
         orders=OrderQueries(orders, carts),
-        submit_order_handler=SubmitOrderHandler(orders, carts, clock, faults),
+        submit_order_handler=SubmitOrderHandler(orders, carts, clock),
         quarantine=Quarantine(poison, sender, clock),
         health=HealthCheck(store, sender),
         telemetry=telemetry,

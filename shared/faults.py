@@ -1,8 +1,9 @@
 """Fault injection, to watch the reliability guarantees hold: off unless its app settings are set.
 
-Each fault is switched on by an app setting (all unset: bootstrap builds no injector at all, and
-the services skip every fault check with one ``is not None`` test). Randomness comes from one
-seeded ``random.Random`` per process, so a run can be repeated with ``FaultSeed``.
+Each fault is switched on by an app setting (all unset: bootstrap builds no injector and no
+fault wrapper at all). The injector decides when a fault fires; the wrappers in
+shared/faulty_ports.py fire it around the ports, so the services never see it. Randomness comes
+from one seeded ``random.Random`` per process, so a run can be repeated with ``FaultSeed``.
 """
 
 import asyncio
@@ -15,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from shared.ports import MessageSender, OutgoingMessage
 from shared.settings import SettingError, Settings
 
 log = logging.getLogger(__name__)
@@ -76,14 +76,24 @@ class FaultSettings:
         return self.send_failure_rate > 0 or self.send_fail_first > 0
 
     @property
-    def enabled(self) -> bool:
+    def affects_cart_writes(self) -> bool:
+        return self._may_crash_at(AFTER_CART_WRITE)
+
+    @property
+    def affects_order_writes(self) -> bool:
         return (
-            self.affects_sending
-            or self.handler_fail_before_order_rate > 0
+            self.handler_fail_before_order_rate > 0
             or self.handler_fail_after_order_rate > 0
             or (self.handler_delay_seconds > 0 and self.handler_delay_rate > 0)
-            or (bool(self.crash_points) and self.crash_rate > 0)
+            or self._may_crash_at(AFTER_ORDER_WRITE)
         )
+
+    @property
+    def enabled(self) -> bool:
+        return self.affects_sending or self.affects_cart_writes or self.affects_order_writes
+
+    def _may_crash_at(self, point: str) -> bool:
+        return point in self.crash_points and self.crash_rate > 0
 
 
 def crash_process(point: str) -> NoReturn:
@@ -117,7 +127,7 @@ class FaultInjector:
             raise InjectedFault("Injected send failure (FaultSendFailureRate)")
 
     async def before_order_write(self) -> None:
-        """In the order handler, with the message parsed and its cart read."""
+        """Before the order's create-if-absent: the message is parsed and its cart read."""
         if self.settings.handler_delay_seconds > 0 and self._chance(
             self.settings.handler_delay_rate
         ):
@@ -129,7 +139,7 @@ class FaultInjector:
             raise InjectedFault("Injected handler failure before the order write")
 
     def after_order_write(self, created: bool) -> None:
-        """In the order handler, after the create-if-absent of the order."""
+        """After the order's create-if-absent; ``created`` says whether it wrote the order."""
         if created:
             self.crash_point(AFTER_ORDER_WRITE)
         if self._chance(self.settings.handler_fail_after_order_rate):
@@ -141,24 +151,6 @@ class FaultInjector:
 
     def _chance(self, rate: float) -> bool:
         return rate > 0 and (rate >= 1 or self._rng.random() < rate)
-
-
-class FaultySender(MessageSender):
-    """A sender that fails when the injector says so, before the real send is attempted."""
-
-    def __init__(self, inner: MessageSender, faults: FaultInjector) -> None:
-        self.inner = inner
-        self._faults = faults
-
-    async def send(self, message: OutgoingMessage) -> None:
-        self._faults.before_send()
-        await self.inner.send(message)
-
-    async def check_reachable(self) -> None:
-        await self.inner.check_reachable()
-
-    async def close(self) -> None:
-        await self.inner.close()
 
 
 def build_fault_injector(settings: Settings) -> FaultInjector | None:

@@ -7,7 +7,6 @@ from pydantic import ValidationError
 
 from shared.domain.order import Order
 from shared.domain.submit_order import SubmitOrder
-from shared.faults import FaultInjector
 from shared.repositories import CartRepository, OrderRepository
 from shared.services.clock import Clock
 
@@ -53,12 +52,10 @@ class SubmitOrderHandler:
         orders: OrderRepository,
         carts: CartRepository,
         clock: Clock,
-        faults: FaultInjector | None = None,
     ) -> None:
         self._orders = orders
         self._carts = carts
         self._clock = clock
-        self._faults = faults
 
     async def handle(self, body: bytes, *, delivery_count: int) -> Order:
         """Create the order if absent. A redelivered or re-sent message is not an error."""
@@ -69,14 +66,10 @@ class SubmitOrderHandler:
             if delivery_count < UNKNOWN_CART_POISON_AT_DELIVERY:
                 raise CartNotVisibleYet(f"{missing} (delivery {delivery_count}); retrying.")
             raise PoisonMessage("UnknownCart", f"{missing} after {delivery_count} deliveries.")
-        if self._faults is not None:
-            await self._faults.before_order_write()
         order = Order.place(message, self._clock())
         created = await self._orders.add_if_absent(order)
         if created:
             log.info("Order submitted %s", order.id)
         else:
             log.info("Order %s already exists; duplicate SubmitOrder ignored", order.id)
-        if self._faults is not None:
-            self._faults.after_order_write(created)
         return order

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.domain.errors import CartNotFound, StaleVersion
-from shared.faults import AFTER_CART_WRITE, FaultInjector
 from shared.ports import PreconditionFailed, etag_matches_any
 from shared.repositories import CartRepository
 from shared.services.carts import MAX_UPDATE_ATTEMPTS, CartBusy
@@ -28,12 +27,10 @@ class SubmissionService:
         carts: CartRepository,
         outbox: OutboxDispatcher,
         clock: Clock,
-        faults: FaultInjector | None = None,
     ) -> None:
         self._carts = carts
         self._outbox = outbox
         self._clock = clock
-        self._faults = faults
 
     async def submit(
         self,
@@ -70,8 +67,6 @@ class SubmissionService:
                 if if_match is not None:
                     raise StaleVersion("The shopping cart") from None
                 continue
-            if self._faults is not None:
-                self._faults.crash_point(AFTER_CART_WRITE)
             await self._outbox.dispatch(saved)
             return SubmissionReceipt(order_id=message.order_id, cart_id=cart.id, accepted_now=True)
         raise CartBusy(f"Shopping cart '{cart_id}' is being changed by many requests at once.")

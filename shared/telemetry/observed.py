@@ -7,7 +7,6 @@ composition root uses them only when telemetry is on.
 from collections.abc import Collection
 
 from shared.domain.order import Order
-from shared.faults import FaultInjector
 from shared.poison_store import PoisonRecord, PoisonStore
 from shared.ports import DocumentStore
 from shared.repositories import CartRepository, OrderRepository
@@ -29,10 +28,9 @@ class ObservedSubmissions(SubmissionService):
         carts: CartRepository,
         outbox: OutboxDispatcher,
         clock: Clock,
-        faults: FaultInjector | None,
         telemetry: Telemetry,
     ) -> None:
-        super().__init__(carts, outbox, clock, faults)
+        super().__init__(carts, outbox, clock)
         self._telemetry = telemetry
 
     async def submit(

@@ -11,7 +11,7 @@ import DispatchOutbox
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
 from shared.bootstrap import Application, build_application
-from shared.faults import FaultySender
+from shared.faulty_ports import FaultySender
 from shared.ports import MessageSender, OutgoingMessage
 from shared.repositories import CartRepository
 from shared.services.outbox import OutboxDispatcher

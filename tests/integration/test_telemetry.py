@@ -23,7 +23,7 @@ import ProcessSubmitOrder
 from local_host.service_bus_message import to_function_message
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
-from shared.faults import FaultySender
+from shared.faulty_ports import FaultySender
 from shared.settings import Settings
 from shared.telemetry.telemetry import Telemetry
 from tests.conftest import embedded_settings

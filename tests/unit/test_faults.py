@@ -14,11 +14,9 @@ from shared.faults import (
     AFTER_ORDER_WRITE,
     FaultInjector,
     FaultSettings,
-    FaultySender,
     InjectedFault,
     build_fault_injector,
 )
-from shared.ports import OutgoingMessage
 from shared.settings import SettingError, Settings
 from tests.conftest import embedded_settings
 
@@ -42,13 +40,6 @@ def test_no_fault_settings_means_no_injector_and_an_unwrapped_sender(tmp_path: P
     assert build_fault_injector(Settings({"FaultSendFailureRate": "0"})) is None
     app = build_application(Settings(embedded_settings(tmp_path)))
     assert isinstance(app.sender, SqliteQueue)
-
-
-def test_send_faults_wrap_the_sender(tmp_path: Path) -> None:
-    settings = {**embedded_settings(tmp_path), "FaultSendFailureRate": "0.5"}
-    app = build_application(Settings(settings))
-    assert isinstance(app.sender, FaultySender)
-    assert isinstance(app.sender.inner, SqliteQueue)
 
 
 @pytest.mark.parametrize(
@@ -138,17 +129,3 @@ async def test_the_handler_delay_holds_the_handler() -> None:
     started = time.monotonic()
     await faults.before_order_write()
     assert time.monotonic() - started >= 0.2
-
-
-async def test_a_faulty_sender_sends_through_when_no_fault_is_drawn(tmp_path: Path) -> None:
-    queue = SqliteQueue(tmp_path / "queue.sqlite3", "q")
-    sender = FaultySender(queue, injector(FaultSendFailFirst="1"))
-    message = OutgoingMessage(body=b"{}", message_id="m-1")
-    try:
-        with pytest.raises(InjectedFault):
-            await sender.send(message)
-        assert (await queue.counts()).active == 0
-        await sender.send(message)
-        assert [m.message_id for m in await queue.receive(5)] == ["m-1"]
-    finally:
-        await sender.close()
