@@ -1,8 +1,6 @@
 """Every request no other route matched: problem+json 404, or 405 with Allow.
 
-Named to sort last: the Functions host tries routes in the order of the functions' names, so
-this catch-all only gets what every other function's route (and method) refused.
-"""
+Named to sort last: the host tries routes in the order of the functions' names."""
 
 import azure.functions as func
 

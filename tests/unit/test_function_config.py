@@ -281,6 +281,18 @@ def test_binding_names_are_the_entry_points_parameters(function: Function) -> No
     )
 
 
+# A function folder only binds the trigger to an entry point in shared/.
+MAX_ENTRY_POINT_LINES = 15
+
+
+@by_name(FUNCTIONS)
+def test_a_function_folder_is_thin(function: Function) -> None:
+    lines = len(function.script.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_ENTRY_POINT_LINES, (
+        f"{function.name}: {function.script.name} has {lines} lines; move the logic to shared/"
+    )
+
+
 @by_name(HTTP_FUNCTIONS)
 def test_route_parameters_are_exactly_what_the_code_reads(function: Function) -> None:
     declared = {name for _, name, _ in ROUTE_PARAMETER.findall(function.trigger["route"])}

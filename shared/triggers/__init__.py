@@ -1,0 +1,1 @@
+"""What the queue and timer function folders call, as shared/api/ is for the HTTP ones."""
