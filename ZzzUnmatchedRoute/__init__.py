@@ -5,10 +5,11 @@ Named to sort last: the host tries routes in the order of the functions' names."
 import azure.functions as func
 
 from shared.api.unmatched import answer_unmatched
+from shared.bootstrap import application
 from shared.telemetry.function_edge import traced_http
 
 
 @traced_http
 async def main(req: func.HttpRequest) -> func.HttpResponse:
-    response = await answer_unmatched(req)
+    response = await answer_unmatched(req, application())
     return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

@@ -20,7 +20,7 @@ from shared.api.validation import (
     query_int,
     uuid_from_route,
 )
-from shared.bootstrap import application
+from shared.bootstrap import Application
 from shared.domain.cart import ShoppingCart
 from shared.repositories import Versioned
 
@@ -37,30 +37,30 @@ def cart_response(status: int, saved: Versioned[ShoppingCart]) -> ApiResponse:
 
 
 @endpoint
-async def create_cart(request: HttpRequestLike) -> ApiResponse:
+async def create_cart(request: HttpRequestLike, app: Application) -> ApiResponse:
     customer = customer_for_request(request)
     if request.get_body().strip():
         json_body(request, CreateCartRequest)
-    saved = await application().carts.create_cart(customer)
+    saved = await app.carts.create_cart(customer)
     response = cart_response(201, saved)
     response.headers["Location"] = cart_location(saved.value)
     return response
 
 
 @endpoint
-async def get_cart(request: HttpRequestLike) -> ApiResponse:
+async def get_cart(request: HttpRequestLike, app: Application) -> ApiResponse:
     customer = customer_for_request(request)
     cart_id = uuid_from_route(request, "cartId")
-    return cart_response(200, await application().carts.get_cart(customer, cart_id))
+    return cart_response(200, await app.carts.get_cart(customer, cart_id))
 
 
 @endpoint
-async def list_carts(request: HttpRequestLike) -> ApiResponse:
+async def list_carts(request: HttpRequestLike, app: Application) -> ApiResponse:
     customer = customer_for_request(request)
     limit = query_int(request, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     ordered = query_bool(request, "ordered")
     token = query_continuation_token(request)
-    page = await application().carts.list_carts(
+    page = await app.carts.list_carts(
         customer, ordered=ordered, limit=limit, continuation_token=token
     )
     return json_response(
@@ -69,22 +69,20 @@ async def list_carts(request: HttpRequestLike) -> ApiResponse:
 
 
 @endpoint
-async def add_item(request: HttpRequestLike) -> ApiResponse:
+async def add_item(request: HttpRequestLike, app: Application) -> ApiResponse:
     customer = customer_for_request(request)
     cart_id = uuid_from_route(request, "cartId")
     item = json_body(request, AddItemRequest)
-    saved = await application().carts.add_item(
+    saved = await app.carts.add_item(
         customer, cart_id, item.product_id, item.quantity, parse_if_match(request)
     )
     return cart_response(200, saved)
 
 
 @endpoint
-async def remove_item(request: HttpRequestLike) -> ApiResponse:
+async def remove_item(request: HttpRequestLike, app: Application) -> ApiResponse:
     customer = customer_for_request(request)
     cart_id = uuid_from_route(request, "cartId")
     product_id = product_id_from_route(request)
-    saved = await application().carts.remove_item(
-        customer, cart_id, product_id, parse_if_match(request)
-    )
+    saved = await app.carts.remove_item(customer, cart_id, product_id, parse_if_match(request))
     return cart_response(200, saved)

@@ -7,6 +7,7 @@ from functools import cache
 from shared.api.http import JSON, ApiResponse, HttpRequestLike
 from shared.api.openapi import openapi_document
 from shared.api.problems import endpoint
+from shared.bootstrap import Application
 
 
 @cache
@@ -15,7 +16,7 @@ def _document_bytes() -> bytes:
 
 
 @endpoint
-async def get_openapi_document(request: HttpRequestLike) -> ApiResponse:
+async def get_openapi_document(request: HttpRequestLike, app: Application) -> ApiResponse:
     # Built on first use from the function folders' files: read off the event loop.
     body = await asyncio.to_thread(_document_bytes)
     return ApiResponse(

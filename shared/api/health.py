@@ -6,7 +6,7 @@ from shared.api import problem_types as types
 from shared.api.http import ApiResponse, HttpRequestLike, json_response
 from shared.api.problems import problem
 from shared.api.responses import HealthReport
-from shared.bootstrap import application
+from shared.bootstrap import Application
 
 RETRY_AFTER_SECONDS = "10"
 Reachability = Literal["reachable", "unreachable"]
@@ -14,8 +14,8 @@ Reachability = Literal["reachable", "unreachable"]
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def health(request: HttpRequestLike) -> ApiResponse:
-    report = await application().health.check()
+async def health(request: HttpRequestLike, app: Application) -> ApiResponse:
+    report = await app.health.check()
     checks: dict[str, Reachability] = {
         "store": "reachable" if report.store else "unreachable",
         "queue": "reachable" if report.queue else "unreachable",

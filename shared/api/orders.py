@@ -11,7 +11,7 @@ from shared.api.problems import endpoint
 from shared.api.responses import PendingOrderStatus, SubmissionAccepted
 from shared.api.shoppers import customer_for_request
 from shared.api.validation import correlation_id, uuid_from_route
-from shared.bootstrap import application
+from shared.bootstrap import Application
 from shared.services.orders import PendingOrder
 
 # How long a client should wait before polling a pending order again.
@@ -23,13 +23,11 @@ def order_location(customer: str, order_id: str) -> str:
 
 
 @endpoint
-async def submit_order(request: HttpRequestLike) -> ApiResponse:
+async def submit_order(request: HttpRequestLike, app: Application) -> ApiResponse:
     customer = customer_for_request(request)
     cart_id = uuid_from_route(request, "cartId")
     correlation = correlation_id(request)
-    receipt = await application().submissions.submit(
-        customer, cart_id, correlation, parse_if_match(request)
-    )
+    receipt = await app.submissions.submit(customer, cart_id, correlation, parse_if_match(request))
     accepted = SubmissionAccepted(
         order_id=receipt.order_id, cart_id=receipt.cart_id, status=receipt.status
     )
@@ -45,10 +43,10 @@ async def submit_order(request: HttpRequestLike) -> ApiResponse:
 
 
 @endpoint
-async def get_order(request: HttpRequestLike) -> ApiResponse:
+async def get_order(request: HttpRequestLike, app: Application) -> ApiResponse:
     customer = customer_for_request(request)
     order_id = uuid_from_route(request, "orderId")
-    status = await application().orders.order_status(customer, order_id)
+    status = await app.orders.order_status(customer, order_id)
     if isinstance(status, PendingOrder):
         pending = PendingOrderStatus(order_id=status.order_id, status="pending")
         return json_response(

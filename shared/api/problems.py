@@ -15,7 +15,7 @@ from typing import Any
 from shared.api import problem_types as types
 from shared.api.http import ApiResponse, HttpRequestLike, problem_response
 from shared.api.problem_types import ProblemType
-from shared.bootstrap import application
+from shared.bootstrap import Application
 from shared.domain import errors
 from shared.ports import BackendUnavailable, InvalidContinuationToken
 from shared.services.carts import CartBusy
@@ -68,18 +68,19 @@ def problem(
     )
 
 
-Endpoint = Callable[[HttpRequestLike], Awaitable[ApiResponse]]
+# Every endpoint gets the application from the function folder that calls it.
+Endpoint = Callable[[HttpRequestLike, Application], Awaitable[ApiResponse]]
 
 
 def endpoint(handler: Endpoint) -> Endpoint:
     """Map refusals and outages to problem responses; let bugs propagate (the host answers 500)."""
 
     @functools.wraps(handler)
-    async def wrapper(request: HttpRequestLike) -> ApiResponse:
-        time_limit = application().settings.request_time_limit().total_seconds()
+    async def wrapper(request: HttpRequestLike, app: Application) -> ApiResponse:
+        time_limit = app.settings.request_time_limit().total_seconds()
         try:
             async with asyncio.timeout(time_limit):
-                return await handler(request)
+                return await handler(request, app)
         except TimeoutError:
             # Cancelled mid-way: a write may or may not have happened, as after any lost answer.
             log.warning("%s ran past its %ss time limit", handler.__name__, time_limit)

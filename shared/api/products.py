@@ -4,11 +4,12 @@ from functools import cache
 
 from shared.api.http import ApiResponse, HttpRequestLike, json_response
 from shared.api.problems import endpoint
+from shared.bootstrap import Application
 from shared.domain.menu import MENU
 
 
 @endpoint
-async def list_products(request: HttpRequestLike) -> ApiResponse:
+async def list_products(request: HttpRequestLike, app: Application) -> ApiResponse:
     menu = _menu_response()
     # A copy of the headers: callers may add to a response's headers.
     return ApiResponse(menu.status, menu.body, dict(menu.headers))

@@ -4,10 +4,11 @@ from shared.api import problem_types as types
 from shared.api.http import ROUTE_PREFIX, ApiResponse, HttpRequestLike
 from shared.api.problems import endpoint, problem
 from shared.api.routes import allowed_methods, declared_routes
+from shared.bootstrap import Application
 
 
 @endpoint
-async def answer_unmatched(request: HttpRequestLike) -> ApiResponse:
+async def answer_unmatched(request: HttpRequestLike, app: Application) -> ApiResponse:
     # The catch-all route's parameter: the request path after the route prefix.
     path = request.route_params.get("path", "")
     shown = f"{ROUTE_PREFIX}/{path}"
