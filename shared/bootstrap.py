@@ -21,8 +21,8 @@ from shared.retention import TIME_TO_LIVE_SECONDS
 from shared.services.carts import CartService
 from shared.services.clock import Clock, utc_now
 from shared.services.health import HealthCheck
-from shared.services.order_handler import SubmitOrderHandler
-from shared.services.orders import OrderQueries
+from shared.services.order_placing import SubmitOrderHandler
+from shared.services.order_queries import OrderQueries
 from shared.services.outbox import OutboxDispatcher
 from shared.services.outbox_sweep import OutboxSweep
 from shared.services.quarantine import Quarantine
@@ -49,7 +49,7 @@ class Application:
     outbox: OutboxDispatcher
     outbox_sweep: OutboxSweep
     submissions: SubmissionService
-    orders: OrderQueries
+    order_queries: OrderQueries
     submit_order_handler: SubmitOrderHandler
     quarantine: Quarantine
     health: HealthCheck
@@ -154,7 +154,7 @@ def build_application(
         outbox=outbox,
         outbox_sweep=sweep,
         submissions=submissions,
-        orders=OrderQueries(orders, carts),
+        order_queries=OrderQueries(orders, carts),
         submit_order_handler=SubmitOrderHandler(orders, carts, clock),
         quarantine=Quarantine(poison, sender, clock),
         health=HealthCheck(store, sender),

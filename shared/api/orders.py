@@ -12,7 +12,7 @@ from shared.api.responses import PendingOrderStatus, SubmissionAccepted
 from shared.api.shoppers import customer_for_request
 from shared.api.validation import correlation_id, uuid_from_route
 from shared.bootstrap import Application
-from shared.services.orders import PendingOrder
+from shared.services.order_queries import PendingOrder
 
 # How long a client should wait before polling a pending order again.
 RETRY_AFTER_SECONDS = "1"
@@ -46,7 +46,7 @@ async def submit_order(request: HttpRequestLike, app: Application) -> ApiRespons
 async def get_order(request: HttpRequestLike, app: Application) -> ApiResponse:
     customer = customer_for_request(request)
     order_id = uuid_from_route(request, "orderId")
-    status = await app.orders.order_status(customer, order_id)
+    status = await app.order_queries.order_status(customer, order_id)
     if isinstance(status, PendingOrder):
         pending = PendingOrderStatus(order_id=status.order_id, status="pending")
         return json_response(

@@ -10,7 +10,7 @@ from shared.domain.timestamps import as_utc
 from shared.poison_store import PoisonRecord, PoisonStore, body_fields, record_id
 from shared.ports import MessageSender, OutgoingMessage
 from shared.services.clock import Clock
-from shared.services.order_handler import PoisonMessage
+from shared.services.order_placing import PoisonMessage
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.bootstrap import Application
-from shared.services.order_handler import PoisonMessage
+from shared.services.order_placing import PoisonMessage
 from shared.services.quarantine import DeliveredMessage
 
 log = logging.getLogger(__name__)

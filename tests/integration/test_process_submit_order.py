@@ -16,7 +16,7 @@ from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
 from shared.domain.submit_order import SubmitOrder
 from shared.poison_store import PoisonStore
-from shared.services.order_handler import (
+from shared.services.order_placing import (
     UNKNOWN_CART_POISON_AT_DELIVERY,
     CartNotVisibleYet,
     PoisonMessage,

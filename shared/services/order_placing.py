@@ -1,4 +1,4 @@
-"""The SubmitOrder handler: turns an accepted cart's message into exactly one order."""
+"""Placing orders: the SubmitOrder handler turns an accepted cart's message into one order."""
 
 import json
 import logging
