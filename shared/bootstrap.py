@@ -155,7 +155,7 @@ def build_application(
         outbox_sweep=sweep,
         submissions=submissions,
         order_queries=OrderQueries(orders, carts),
-        submit_order_handler=SubmitOrderHandler(orders, carts, clock),
+        submit_order_handler=SubmitOrderHandler(orders, clock),
         quarantine=Quarantine(poison, sender, clock),
         health=HealthCheck(store, sender),
         telemetry=telemetry,

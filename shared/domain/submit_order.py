@@ -3,10 +3,11 @@
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, model_validator
 
 from shared.domain.cart_item import CartItem
 from shared.domain.model import CamelModel
+from shared.domain.money import to_money
 from shared.domain.timestamps import UtcDateTime
 
 MESSAGE_TYPE: Literal["SubmitOrder"] = "SubmitOrder"
@@ -14,6 +15,12 @@ SCHEMA_VERSION: Literal[1] = 1
 
 
 class SubmitOrder(CamelModel):
+    """The order as the cart was accepted: the handler places it from this alone.
+
+    The schema is the one every version of the app has sent: during a rolling deploy an old
+    worker reads the new version's messages and a new worker the old one's.
+    """
+
     # A message that does not match this schema is a poison message: reject, never guess.
     model_config = ConfigDict(extra="forbid")
 
@@ -22,10 +29,21 @@ class SubmitOrder(CamelModel):
     order_id: str
     cart_id: str
     customer: str
-    items: list[CartItem]
+    # A submit refuses an empty cart, so a message without lines was never accepted.
+    items: list[CartItem] = Field(min_length=1)
     total: Decimal
     currency: str
     submitted_at: UtcDateTime
+
+    @model_validator(mode="after")
+    def _lines_make_the_total(self) -> "SubmitOrder":
+        # The order is placed as the message says, so it must agree with itself.
+        if any(item.quantity < 1 for item in self.items):
+            raise ValueError("every line needs a quantity of at least 1")
+        lines = to_money(sum((item.line_total for item in self.items), Decimal("0")))
+        if self.total != lines:
+            raise ValueError(f"the total {self.total} is not the sum of the lines, {lines}")
+        return self
 
     @property
     def message_id(self) -> str:

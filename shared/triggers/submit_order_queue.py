@@ -47,9 +47,7 @@ class ReceivedMessage(Protocol):
 
 async def process_submit_order(msg: ReceivedMessage, app: Application) -> None:
     try:
-        await app.submit_order_handler.handle(
-            msg.get_body(), delivery_count=msg.delivery_count or 1
-        )
+        await app.submit_order_handler.handle(msg.get_body())
     except PoisonMessage as poison:
         await app.quarantine.hold(delivered(msg, app.settings.submit_order_queue()), poison)
     except Exception:

@@ -126,7 +126,8 @@ def process_settings(mode: Mode, data_dir: Path) -> dict[str, str]:
 
 
 def poison_bodies(rng: random.Random) -> list[bytes]:
-    """One of each kind the handler must reject: bytes, non-JSON, wrong schema, unknown cart."""
+    """One of each kind the handler must reject: bytes, non-JSON, wrong schema, and an order
+    without lines for a cart nobody submitted."""
     unknown_cart = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     return [
         bytes(rng.getrandbits(8) | 0x80 for _ in range(16)),

@@ -160,7 +160,7 @@ async def count_one_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Or
         assert isinstance(app.sender, SqliteQueue)
         messages = await app.sender.receive()
         for message in messages:
-            await app.submit_order_handler.handle(message.body, delivery_count=1)
+            await app.submit_order_handler.handle(message.body)
         handler = taken()
         cart_bytes = await cart_size(cart.id)
         stored_order = await store.inner.read(ORDERS, CUSTOMER, cart.id)

@@ -8,10 +8,15 @@ redone.
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from shared.api.validation import CUSTOMER_PATTERN
+from shared.domain.cart import MAX_LINE_QUANTITY, ShoppingCart
+from shared.domain.menu import MENU
+from shared.services.outbox import outgoing_message
 from tests.integration.order_operations import OrderOperations, by_kind, count_one_order
 
 CAPACITY = Path(__file__).resolve().parents[2] / "docs" / "capacity.md"
@@ -99,8 +104,28 @@ def test_the_document_sizes_are_the_measured_ones(counted: OrderOperations) -> N
         "submitted cart (with its outbox entry)": counted.cart_bytes,
         "order": counted.order_bytes,
         "SubmitOrder message body": counted.message_bytes,
+        "SubmitOrder message body, the largest cart": len(largest_message_body()),
     }
     documented = documented_sizes()
     assert documented.keys() == measured.keys()
     for document, size in measured.items():
         assert abs(documented[document] - size) <= SIZE_TOLERANCE * size, (document, size)
+
+
+def largest_message_body() -> bytes:
+    """The body of the largest SubmitOrder a shopper can cause: every product, 99 of each."""
+    longest_customer = "c" * 64
+    assert CUSTOMER_PATTERN.fullmatch(longest_customer)
+    assert not CUSTOMER_PATTERN.fullmatch(longest_customer + "c")
+    now = datetime.now(UTC)
+    cart = ShoppingCart(
+        id="3f0c7a52-9d1e-4b8a-a6f3-2c5e8d9b1a47",
+        customer=longest_customer,
+        created_at=now,
+        updated_at=now,
+    )
+    for product in MENU.values():
+        cart.add_item(product, MAX_LINE_QUANTITY, now)
+    cart.submit("correlation-1", now)
+    assert cart.outbox is not None
+    return outgoing_message(cart.outbox).body

@@ -14,21 +14,24 @@ from tests.integration.order_operations import by_kind, count_one_order
 
 # What docs/performance.md states: point operations (reads, creates, replaces) and queries.
 SUBMIT = Counter({"read carts": 1, "replace carts": 2})  # flag + outbox entry, then mark sent
-HANDLER = Counter({"read carts": 1, "create orders": 1})
+# The message carries the order as accepted: the handler reads no cart, it only creates.
+HANDLER = Counter({"create orders": 1})
 QUERIES_PER_ORDER = 0
+# The most round trips an order may cost, from its submit to its order document (issue 8).
+MAX_POINT_OPERATIONS_PER_ORDER = 4
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-async def test_an_order_costs_five_point_operations_and_no_query(
+async def test_an_order_costs_at_most_four_point_operations_and_no_query(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     counted = await count_one_order(tmp_path, monkeypatch)
 
-    assert counted.submit == SUBMIT
-    assert counted.handler == HANDLER
     per_order = counted.submit + counted.handler
     assert sum(n for op, n in per_order.items() if op.startswith("query")) == QUERIES_PER_ORDER
-    assert sum(per_order.values()) == 5
+    assert sum(per_order.values()) <= MAX_POINT_OPERATIONS_PER_ORDER
+    assert counted.submit == SUBMIT
+    assert counted.handler == HANDLER
     assert documented_rows() == {
         "submit": by_kind(counted.submit),
         "order handler": by_kind(counted.handler),
