@@ -14,7 +14,7 @@ COSMOSDB_STAND_IN := tests/stand_ins/cosmosdb
 COSMOSDB_STAMP := $(COSMOSDB_STAND_IN)/node_modules/.installed
 # The function folders are type-checked with the code they call.
 FUNCTION_FOLDERS := $(patsubst %/function.json,%,$(wildcard */function.json))
-TYPED := shared local_host tools tests/stand_ins $(FUNCTION_FOLDERS)
+TYPED := shared local_host local_platform tools tests/stand_ins $(FUNCTION_FOLDERS)
 # checkov (scans infra/) in a virtualenv of its own: it pins about a hundred packages. uv installs
 # it, and our own virtualenv, in seconds where pip takes about a minute.
 IAC_VENV := .venv-iac

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from local_host.app_service_auth import AppServiceAuthentication
 from local_host.app_settings import export_to_environment, load_app_settings
 from local_host.bindings import HttpTrigger, ServiceBusTrigger, TimerTrigger
 from local_host.errors import StartupError
@@ -25,8 +24,8 @@ from local_host.http_connections import DEFAULT_LIMITS, ConnectionLimits
 from local_host.http_server import HttpServer
 from local_host.listing import format_listing
 from local_host.queue_consumer import QueueConsumer
-from local_host.static_site import StaticSite
 from local_host.timer_trigger import TimerRunner
+from local_platform.front import PlatformFront, log_authentication_mode, platform_front
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
 from shared.settings import MESSAGING_BACKEND, SettingError, Settings
@@ -34,8 +33,6 @@ from shared.settings import MESSAGING_BACKEND, SettingError, Settings
 DEFAULT_PORT = 7071
 # How long a stop waits for running invocations before cancelling them.
 DEFAULT_SHUTDOWN_SECONDS = 30.0
-# The shopper's page, served at / beside the API when the app folder has it.
-STOREFRONT_FOLDER = "storefront"
 
 log = host_logger("host")
 
@@ -110,10 +107,12 @@ class Host:
         if options.role.runs_triggers:
             self._build_triggers(hosted, app, Settings(settings.values))
         base_url: str | None = None
+        front: PlatformFront | None = None
         if options.role.serves_http:
             port = options.port if options.port is not None else settings.local_http_port
             keys = FunctionKeys()
-            storefront = _storefront(app_dir, app.host.route_prefix)
+            # App Service authentication and the storefront, in front of the host as in Azure.
+            front = platform_front(app_dir, app.host.route_prefix, authentication)
             self._http = HttpServer(
                 app.functions,
                 app.host.route_prefix,
@@ -121,11 +120,8 @@ class Host:
                 port=DEFAULT_PORT if port is None else port,
                 shutdown_timeout=options.shutdown_timeout,
                 function_timeout=app.host.function_timeout,
-                authentication=(
-                    AppServiceAuthentication() if authentication == "appservice" else None
-                ),
                 keys=keys,
-                static_site=storefront,
+                front=front,
                 limits=options.limits,
             )
             try:
@@ -160,20 +156,9 @@ class Host:
         announce(format_listing(hosted, app.host.route_prefix, base_url))
         log.info("Host started (role: %s). Press Ctrl+C to shut down.", options.role.value)
         if base_url is not None:
-            if authentication == "appservice":
-                log.info(
-                    "Authentication=appservice: App Service authentication is imitated; sign in "
-                    "at %s/.auth/login/dev",
-                    base_url,
-                )
-            elif authentication == "staticwebapps":
-                # As `func start` does: the site's principal header is taken as sent.
-                log.warning(
-                    "Authentication=staticwebapps: the principal header is trusted as sent; run "
-                    "behind the Static Web Apps CLI (swa start) and call the API through it"
-                )
+            log_authentication_mode(authentication, base_url)
             announce(f"Listening on {base_url}")
-            if storefront is not None:
+            if front is not None and front.site is not None:
                 announce(f"Storefront: {base_url}/")
 
     async def stop(self) -> None:
@@ -265,20 +250,6 @@ class Host:
                 log.exception("The %s loop stopped unexpectedly.", name)
 
         return asyncio.create_task(guarded(), name=name)
-
-
-def _storefront(app_dir: Path, route_prefix: str) -> StaticSite | None:
-    folder = app_dir / STOREFRONT_FOLDER
-    if not folder.is_dir():
-        return None
-    if not route_prefix.strip("/"):
-        # With an empty routePrefix the functions' routes start at / and would clash with it.
-        log.warning("routePrefix is empty: the storefront in %s is not served.", folder)
-        return None
-    try:
-        return StaticSite(folder)
-    except (OSError, ValueError) as error:
-        raise StartupError(f"Cannot serve the storefront in {folder}: {error}") from error
 
 
 async def _finish_or_cancel(tasks: list[asyncio.Task[None]], seconds: float) -> None:

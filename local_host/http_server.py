@@ -11,19 +11,20 @@ that cannot be read, a body over the size limit) gets an RFC 9457 problem here.
 
 import asyncio
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
+from functools import partial
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import hdrs, web
 from aiohttp.http_exceptions import ContentEncodingError
+from aiohttp.typedefs import Handler
 from azure.functions import HttpRequest, meta
 from azure.functions.http import HttpRequestConverter, HttpResponseConverter
 from multidict import CIMultiDict
 from yarl import URL
 
-from local_host.app_service_auth import AppServiceAuthentication
 from local_host.bindings import HttpTrigger
 from local_host.function_app import LoadedFunction
 from local_host.function_keys import FunctionKeys
@@ -33,7 +34,6 @@ from local_host.invocation import HTTP_REASON, invoke
 from local_host.problems import problem_response
 from local_host.refusal_log import refusal_logger
 from local_host.routing import Route, Router, RouteTemplate
-from local_host.static_site import StaticSite
 
 # The Functions host's request size limit; smaller limits are the functions' business.
 MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024
@@ -54,6 +54,10 @@ _HOST_HEADER = re.compile(
 # the request with a plain-text 400 naming the package). A request with any other
 # Content-Encoding reaches the function as sent.
 _DECODED_CODINGS = frozenset({"gzip", "deflate", "br", "zstd"})
+
+# What stands in front of the host (local_platform/): answers a request itself or hands it,
+# perhaps changed, to the host's own handling.
+Front = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 log = host_logger("http")
 
 
@@ -139,7 +143,6 @@ def to_function_request(
     url: str,
     body: bytes,
     route_params: Mapping[str, str],
-    authentication: AppServiceAuthentication | None = None,
 ) -> HttpRequest:
     """The request as the Python worker hands it to the function.
 
@@ -150,8 +153,6 @@ def to_function_request(
     (``datumdef.Datum.from_typed_data``) and azure.functions' HttpRequestConverter decodes them.
     """
     headers = function_headers(request)
-    if authentication is not None:
-        headers = authentication.function_headers(request, headers)
     query = _joined(request.query.items(), separator=",")
     value = {
         "method": meta.Datum(request.method, "string"),
@@ -212,19 +213,15 @@ class HttpServer:
         port: int,
         shutdown_timeout: float,
         function_timeout: timedelta | None = None,
-        authentication: AppServiceAuthentication | None = None,
         keys: FunctionKeys | None = None,
-        static_site: StaticSite | None = None,
+        front: Front | None = None,
         limits: ConnectionLimits = DEFAULT_LIMITS,
     ) -> None:
         self._router = build_router(functions, route_prefix)
         self._function_timeout = function_timeout
         # Keys for authLevel function / admin routes (function_keys.py).
         self._keys = keys or FunctionKeys()
-        # App Service authentication's imitation, with Authentication=appservice only.
-        self._authentication = authentication
-        self._api_root = "/" + route_prefix.strip("/")
-        self._static_site = static_site
+        self._front = front
         self._host = host
         self._port = port
         self._limits = limits
@@ -279,10 +276,11 @@ class HttpServer:
             url = request_url(request)
         except BadHostHeader as bad_host:
             return _bad_request(str(bad_host), request)
-        if self._authentication is not None and self._authentication.serves(request.rel_url.path):
-            return await self._authentication.handle(request)
-        if self._static_site is not None and not self._is_api_path(request.rel_url.path):
-            return await self._static_site.handle(request)
+        if self._front is not None:
+            return await self._front(request, partial(self._call_function, url=url))
+        return await self._call_function(request, url)
+
+    async def _call_function(self, request: web.Request, url: str) -> web.StreamResponse:
         path = request.rel_url.raw_path
         resolved = self._router.resolve(path, request.method)
         if resolved is None:
@@ -321,9 +319,7 @@ class HttpServer:
                 HTTPStatus.BAD_REQUEST, _unreadable_body_detail(request, unreadable), request
             )
 
-        function_request = to_function_request(
-            request, url, body, resolved.route_params, self._authentication
-        )
+        function_request = to_function_request(request, url, body, resolved.route_params)
         try:
             result = await invoke(
                 function,
@@ -344,9 +340,6 @@ class HttpServer:
             )
             return empty_response(HTTPStatus.INTERNAL_SERVER_ERROR)
         return response
-
-    def _is_api_path(self, path: str) -> bool:
-        return path == self._api_root or path.startswith(self._api_root + "/")
 
 
 def _bad_request(detail: str, request: web.Request) -> web.Response:

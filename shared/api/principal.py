@@ -19,8 +19,8 @@ is a name or e-mail address the user may change, never an identity.
 
 The platform strips client-sent copies of the header, so it is trusted only in the one mode
 that says which platform is in front (``Authentication=appservice``, imitated locally by
-local_host/app_service_auth.py, or ``Authentication=staticwebapps``), and read in that mode's
-shape only.
+local_platform/app_service_auth.py, or ``Authentication=staticwebapps``), and read in that
+mode's shape only.
 """
 
 import base64

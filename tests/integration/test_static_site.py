@@ -1,4 +1,4 @@
-"""The local host serving a page folder beside the API: over real HTTP, on a folder in tmp_path.
+"""The storefront site in front of the local host: over real HTTP, on a folder in tmp_path.
 
 Requests are written byte for byte where a client library would tidy the path (``..``,
 ``%2e%2e``, backslashes): those are what an attacker sends.
@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from local_host.http_server import HttpServer
-from local_host.static_site import StaticSite
+from local_platform.front import PlatformFront
+from local_platform.static_site import StaticSite
 
 HEADERS = {"Content-Security-Policy": "default-src 'self'", "X-Content-Type-Options": "nosniff"}
 
@@ -36,9 +37,8 @@ def site_root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def server(site_root: Path) -> AsyncIterator[HttpServer]:
-    started = HttpServer(
-        [], "api", host="127.0.0.1", port=0, shutdown_timeout=1, static_site=StaticSite(site_root)
-    )
+    front = PlatformFront("api", authentication=None, site=StaticSite(site_root))
+    started = HttpServer([], "api", host="127.0.0.1", port=0, shutdown_timeout=1, front=front)
     await started.start()
     yield started
     await started.stop()

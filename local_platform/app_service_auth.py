@@ -1,4 +1,4 @@
-"""App Service authentication imitated locally, as the Static Web Apps CLI does for its emulator.
+"""App Service authentication ("Easy Auth") imitated, as the Static Web Apps CLI imitates it.
 
 Served only with ``Authentication=appservice``:
 
@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from local_host.problems import problem_response
 from shared.api.principal import (
@@ -92,22 +93,18 @@ class AppServiceAuthentication:
             return _method_not_allowed(request, "GET")
         return endpoint(request)
 
-    def function_headers(self, request: web.Request, headers: dict[str, str]) -> dict[str, str]:
-        """The function's request headers: client copies dropped, the session's principal added.
-
-        ``headers`` has lower-case names (the host's own folding).
-        """
-        kept = {
-            name: value
-            for name, value in headers.items()
-            if not name.startswith(_PLATFORM_HEADER_PREFIXES)
-        }
+    def forwarded(self, request: web.Request) -> web.Request:
+        """The request as the platform hands it to the host: client-sent copies of the
+        platform's headers dropped, the signed-in session's principal added."""
+        headers: CIMultiDict[str] = CIMultiDict(
+            (name, value)
+            for name, value in request.headers.items()
+            if not name.lower().startswith(_PLATFORM_HEADER_PREFIXES)
+        )
         principal = self._session(request)
         if principal is not None:
-            kept.update(
-                {name.lower(): value for name, value in principal_headers(principal).items()}
-            )
-        return kept
+            headers.extend(principal_headers(principal))
+        return request.clone(headers=headers)
 
     # -- session cookie ------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The storefront's files, served read-only beside the functions (outside the route prefix).
 
-In Azure a static front end is hosted apart from the function app (see the README); locally
-the host serves the ``storefront/`` folder at ``/`` so that ``make run`` is still the one
+In Azure the storefront is a Static Web Apps site apart from the function app (see the README);
+locally it is served at ``/`` in front of the host so that ``make run`` is still the one
 command and the page calls ``/api`` on its own origin. Only what a static file server must do:
 GET and HEAD, ``index.html`` for a folder URL ending in ``/``, no directory listings, nothing
 outside the folder (no ``..``, no hidden files, no symlink leading out), and a content type
