@@ -27,18 +27,12 @@ FUNCTIONS_WORKER_RUNTIME = "FUNCTIONS_WORKER_RUNTIME"
 
 
 @dataclass(frozen=True)
-class LocalSettingsFile:
-    """What the host uses from a local.settings.json file."""
+class AppSettings:
+    """App settings (of a local.settings.json file, or merged), and the file's HTTP port."""
 
     values: dict[str, str]
     # ``Host.LocalHttpPort``: the port `func start` listens on when none is given.
     local_http_port: int | None = None
-
-
-@dataclass(frozen=True)
-class AppSettings:
-    values: dict[str, str]
-    local_http_port: int | None
 
 
 def embedded_defaults(app_dir: Path) -> dict[str, str]:
@@ -54,7 +48,7 @@ def embedded_defaults(app_dir: Path) -> dict[str, str]:
     }
 
 
-def read_local_settings(path: Path) -> LocalSettingsFile:
+def read_local_settings(path: Path) -> AppSettings:
     """Parse a local.settings.json file; anything malformed is a StartupError naming it."""
     try:
         document: Any = json.loads(path.read_text(encoding="utf-8"))
@@ -80,7 +74,7 @@ def read_local_settings(path: Path) -> LocalSettingsFile:
                 f"(app settings are strings), got {json.dumps(value)}."
             )
         values[name] = value
-    return LocalSettingsFile(values=values, local_http_port=_local_http_port(path, document))
+    return AppSettings(values=values, local_http_port=_local_http_port(path, document))
 
 
 def _local_http_port(path: Path, document: Mapping[str, Any]) -> int | None:
@@ -123,7 +117,7 @@ def load_app_settings(
     """
     if settings_file is None:
         path = app_dir / DEFAULT_SETTINGS_FILE
-        local = read_local_settings(path) if path.exists() else LocalSettingsFile(values={})
+        local = read_local_settings(path) if path.exists() else AppSettings(values={})
     else:
         path = settings_file if settings_file.is_absolute() else app_dir / settings_file
         if not path.exists():
@@ -146,6 +140,4 @@ def export_to_environment(
     values: Mapping[str, str], environ: MutableMapping[str, str] = os.environ
 ) -> None:
     """Make the settings visible to function code the way the Functions host does."""
-    for name, value in values.items():
-        if environ.get(name) != value:
-            environ[name] = value
+    environ.update(values)

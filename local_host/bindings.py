@@ -8,7 +8,7 @@ plus the HTTP output binding (``$return``); anything else fails at startup, nami
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from local_host.errors import StartupError
 from local_host.routing import RouteTemplate, RouteTemplateError
@@ -45,6 +45,7 @@ class Binding:
 
 @dataclass(frozen=True)
 class HttpTrigger:
+    type: ClassVar[str] = HTTP_TRIGGER
     binding_name: str
     # The route template relative to the host's route prefix.
     route: str
@@ -55,6 +56,7 @@ class HttpTrigger:
 
 @dataclass(frozen=True)
 class ServiceBusTrigger:
+    type: ClassVar[str] = SERVICE_BUS_TRIGGER
     binding_name: str
     queue_name: str
     connection: str | None
@@ -64,6 +66,7 @@ class ServiceBusTrigger:
 
 @dataclass(frozen=True)
 class TimerTrigger:
+    type: ClassVar[str] = TIMER_TRIGGER
     binding_name: str
     # Six-field NCRONTAB (seconds first) or a TimeSpan such as 00:05:00.
     schedule: str

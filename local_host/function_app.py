@@ -29,8 +29,6 @@ from local_host.bindings import (
     SERVICE_BUS_TRIGGER,
     TIMER_TRIGGER,
     Binding,
-    HttpTrigger,
-    ServiceBusTrigger,
     Trigger,
     parse_binding,
     parse_trigger,
@@ -43,6 +41,12 @@ DEFAULT_SCRIPT_FILE = "__init__.py"
 DEFAULT_ENTRY_POINT = "main"
 # The Python worker passes the invocation context to a parameter of this name, if declared.
 CONTEXT_PARAMETER = "context"
+# What the worker passes the trigger's parameter, for the check of its annotation.
+PASSED_TYPES: dict[str, type] = {
+    HTTP_TRIGGER: func.HttpRequest,
+    SERVICE_BUS_TRIGGER: func.ServiceBusMessage,
+    TIMER_TRIGGER: ConcreteTimerRequest,
+}
 
 
 @dataclass(frozen=True)
@@ -59,11 +63,7 @@ class FunctionDefinition:
 
     @property
     def trigger_type(self) -> str:
-        if isinstance(self.trigger, HttpTrigger):
-            return HTTP_TRIGGER
-        if isinstance(self.trigger, ServiceBusTrigger):
-            return SERVICE_BUS_TRIGGER
-        return TIMER_TRIGGER
+        return self.trigger.type
 
     @property
     def parameter_names(self) -> frozenset[str]:
@@ -87,7 +87,6 @@ class LoadedFunction:
 
 @dataclass(frozen=True)
 class FunctionApp:
-    app_dir: Path
     host: HostConfig
     functions: tuple[LoadedFunction, ...]
     disabled: tuple[str, ...]
@@ -218,9 +217,7 @@ def discover_function_app(app_dir: Path, settings: Mapping[str, str]) -> Functio
             continue
         definition = read_function_definition(folder, settings)
         functions.append(load_function(definition, app_dir))
-    return FunctionApp(
-        app_dir=app_dir, host=host, functions=tuple(functions), disabled=tuple(disabled)
-    )
+    return FunctionApp(host=host, functions=tuple(functions), disabled=tuple(disabled))
 
 
 def _import_script(definition: FunctionDefinition, app_dir: Path) -> Any:
@@ -247,16 +244,6 @@ def _import_script(definition: FunctionDefinition, app_dir: Path) -> Any:
             f"{loaded_from}, not from {definition.script_file}; rename the folder."
         )
     return module
-
-
-def _expected_types(definition: FunctionDefinition) -> dict[str, type]:
-    """What the host passes to each binding parameter, for annotation checks."""
-    trigger_type: type = {
-        HTTP_TRIGGER: func.HttpRequest,
-        SERVICE_BUS_TRIGGER: func.ServiceBusMessage,
-        TIMER_TRIGGER: ConcreteTimerRequest,
-    }[definition.trigger_type]
-    return {definition.trigger.binding_name: trigger_type}
 
 
 def _check_parameters(definition: FunctionDefinition, entry: Callable[..., Any]) -> bool:
@@ -311,14 +298,15 @@ def _check_annotations(
         # Unresolvable string annotations: the Python worker would complain, but the values
         # passed in are right either way, so leave it to the type checker.
         hints = {}
-    for name, passed_type in _expected_types(definition).items():
-        annotation = hints.get(name, signature.parameters[name].annotation)
-        if not isinstance(annotation, type) or annotation is inspect.Parameter.empty:
-            continue
-        # Either direction: the annotation may name the abstract type or the concrete one.
-        if not (issubclass(passed_type, annotation) or issubclass(annotation, passed_type)):
-            raise StartupError(
-                f"Function '{definition.name}': parameter '{name}' is annotated "
-                f"{annotation.__qualname__}, but the {definition.trigger_type} binding "
-                f"passes a {passed_type.__module__}.{passed_type.__qualname__}."
-            )
+    name = definition.trigger.binding_name
+    passed_type = PASSED_TYPES[definition.trigger_type]
+    annotation = hints.get(name, signature.parameters[name].annotation)
+    if not isinstance(annotation, type) or annotation is inspect.Parameter.empty:
+        return
+    # Either direction: the annotation may name the abstract type or the concrete one.
+    if not (issubclass(passed_type, annotation) or issubclass(annotation, passed_type)):
+        raise StartupError(
+            f"Function '{definition.name}': parameter '{name}' is annotated "
+            f"{annotation.__qualname__}, but the {definition.trigger_type} binding "
+            f"passes a {passed_type.__module__}.{passed_type.__qualname__}."
+        )

@@ -84,17 +84,14 @@ def host_binding_data(
     content_type: str | None = None,
     subject: str | None = None,
     application_properties: Mapping[str, Any] | None = None,
-    expires_at_utc: datetime | None = None,
 ) -> dict[str, meta.Datum]:
     """The trigger metadata the host sends with one message, typed as the host types it."""
     properties = _json(dict(application_properties or {}))
-    expires = (
-        json.dumps(NEVER_EXPIRES) if expires_at_utc is None else dotnet_datetime(expires_at_utc)
-    )
     data: dict[str, meta.Datum | None] = {
         "DeliveryCount": meta.Datum(_json(delivery_count), "json"),
         "LockToken": _string(lock_token),
-        "ExpiresAtUtc": meta.Datum(expires, "json"),
+        # Neither the embedded queue nor this app sets a time to live.
+        "ExpiresAtUtc": meta.Datum(json.dumps(NEVER_EXPIRES), "json"),
         "EnqueuedTimeUtc": meta.Datum(dotnet_datetime(enqueued_time_utc), "json"),
         "MessageId": _string(message_id),
         "ContentType": _string(content_type),

@@ -8,7 +8,6 @@ invocation that starts noticeably later than scheduled is told it is past due.
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from azure.functions import meta
@@ -23,29 +22,16 @@ from local_host.timer_schedule import Schedule, parse_schedule
 # Late by more than this (a busy event loop, a long previous run) counts as past due.
 PAST_DUE_TOLERANCE = timedelta(seconds=1)
 
-Clock = Callable[[], datetime]
-
 log = host_logger("timer")
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class TimerRunner:
-    def __init__(
-        self,
-        function: LoadedFunction,
-        clock: Clock = utc_now,
-        function_timeout: timedelta | None = None,
-    ) -> None:
+    def __init__(self, function: LoadedFunction, function_timeout: timedelta | None) -> None:
         trigger = function.definition.trigger
-        if not isinstance(trigger, TimerTrigger):
-            raise TypeError(f"Function '{function.name}' is not triggered by a timer.")
+        assert isinstance(trigger, TimerTrigger)
         self._function = function
         self._trigger = trigger
         self._schedule: Schedule = parse_schedule(trigger.schedule)
-        self._clock = clock
         self._function_timeout = function_timeout
         self._stopping = asyncio.Event()
         self._last: datetime | None = None
@@ -53,28 +39,28 @@ class TimerRunner:
     async def run(self) -> None:
         """Invoke on schedule until stop() is called; a running invocation is awaited."""
         if self._trigger.run_on_startup:
-            await self._fire(self._clock(), past_due=False)
-        due = self._schedule.next_after(self._clock())
+            await self._fire(datetime.now(UTC), past_due=False)
+        due = self._schedule.next_after(datetime.now(UTC))
         while not self._stopping.is_set():
-            wait = (due - self._clock()).total_seconds()
+            wait = (due - datetime.now(UTC)).total_seconds()
             if wait > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), wait)
                 continue
-            await self._fire(due, past_due=self._clock() - due > PAST_DUE_TOLERANCE)
-            due = self._schedule.next_after(max(self._clock(), due))
+            await self._fire(due, past_due=datetime.now(UTC) - due > PAST_DUE_TOLERANCE)
+            due = self._schedule.next_after(max(datetime.now(UTC), due))
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def _fire(self, scheduled: datetime, *, past_due: bool) -> None:
-        following = self._schedule.next_after(max(self._clock(), scheduled))
+        following = self._schedule.next_after(max(datetime.now(UTC), scheduled))
         request = timer_request(
             past_due=past_due,
             schedule_status={
                 "Last": (self._last or scheduled).isoformat(),
                 "Next": following.isoformat(),
-                "LastUpdated": self._clock().isoformat(),
+                "LastUpdated": datetime.now(UTC).isoformat(),
             },
         )
         self._last = scheduled
@@ -83,7 +69,7 @@ class TimerRunner:
             await invoke(
                 self._function,
                 {self._trigger.binding_name: request},
-                timer_reason(self._clock().isoformat()),
+                timer_reason(datetime.now(UTC).isoformat()),
                 time_limit=self._function_timeout,
             )
 
