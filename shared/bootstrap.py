@@ -1,8 +1,12 @@
 """The composition root: the one place that reads settings and builds adapters and services.
 
 Built lazily on first use and reused for the life of the worker process, so SDK clients and
-SQLite connections are created once - never at import time.
+SQLite connections are created once - never at import time. The services, their pydantic models
+and the adapters are imported then too, not by this module's import: every function module
+imports this one, and the worker imports every function module before its first invocation.
 """
+
+from __future__ import annotations
 
 import asyncio
 import logging
@@ -11,29 +15,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shared.adapters.outages import OutageTranslatingStore
-from shared.faults import build_fault_injector
-from shared.faulty_ports import FaultyCarts, FaultyOrders, FaultySender
-from shared.poison_store import PoisonStore
 from shared.ports import DocumentStore, MessageSender
-from shared.repositories import CartRepository, OrderRepository
-from shared.retention import TIME_TO_LIVE_SECONDS
-from shared.services.carts import CartService
 from shared.services.clock import Clock, utc_now
-from shared.services.health import HealthCheck
-from shared.services.order_placing import SubmitOrderHandler
-from shared.services.order_queries import OrderQueries
-from shared.services.outbox import OutboxDispatcher
-from shared.services.outbox_sweep import OutboxSweep
-from shared.services.quarantine import Quarantine
-from shared.services.submission import SubmissionService
 from shared.settings import AUTHENTICATION, Authentication, Settings
 from shared.telemetry.setup import start_telemetry
 
-log = logging.getLogger(__name__)
-
 if TYPE_CHECKING:
+    from shared.services.carts import CartService
+    from shared.services.health import HealthCheck
+    from shared.services.order_placing import SubmitOrderHandler
+    from shared.services.order_queries import OrderQueries
+    from shared.services.outbox import OutboxDispatcher
+    from shared.services.outbox_sweep import OutboxSweep
+    from shared.services.quarantine import Quarantine
+    from shared.services.submission import SubmissionService
     from shared.telemetry.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
 
 TelemetryStarter = Callable[[Settings], "Telemetry | None"]
 
@@ -54,7 +52,7 @@ class Application:
     quarantine: Quarantine
     health: HealthCheck
     # None when telemetry is off: then nothing observes the services at all.
-    telemetry: "Telemetry | None" = None
+    telemetry: Telemetry | None = None
 
     async def close(self) -> None:
         await self.sender.close()
@@ -101,8 +99,21 @@ async def shutdown() -> None:
 
 
 def build_application(
-    settings: Settings, clock: Clock = utc_now, telemetry: "Telemetry | None" = None
+    settings: Settings, clock: Clock = utc_now, telemetry: Telemetry | None = None
 ) -> Application:
+    from shared.faults import build_fault_injector
+    from shared.faulty_ports import FaultyCarts, FaultyOrders, FaultySender
+    from shared.poison_store import PoisonStore
+    from shared.repositories import CartRepository, OrderRepository
+    from shared.services.carts import CartService
+    from shared.services.health import HealthCheck
+    from shared.services.order_placing import SubmitOrderHandler
+    from shared.services.order_queries import OrderQueries
+    from shared.services.outbox import OutboxDispatcher
+    from shared.services.outbox_sweep import OutboxSweep
+    from shared.services.quarantine import Quarantine
+    from shared.services.submission import SubmissionService
+
     authentication = settings.authentication()
     if authentication == "none":
         log.warning(
@@ -164,6 +175,8 @@ def build_application(
 
 def build_document_store(settings: Settings) -> DocumentStore:
     """The configured store; its outages reach the app as BackendUnavailable (HTTP 503)."""
+    from shared.adapters.outages import OutageTranslatingStore
+
     # Azure SDKs are imported only when chosen: the embedded path starts without them.
     if settings.storage_backend() == "cosmos":
         from shared.adapters.cosmos_documents import CosmosDocumentStore
@@ -172,6 +185,7 @@ def build_document_store(settings: Settings) -> DocumentStore:
         return OutageTranslatingStore(CosmosDocumentStore.from_settings(settings), cosmos_outage)
     from shared.adapters.sqlite_documents import SqliteDocumentStore
     from shared.adapters.sqlite_errors import sqlite_outage
+    from shared.retention import TIME_TO_LIVE_SECONDS
 
     return OutageTranslatingStore(
         SqliteDocumentStore(settings.embedded().documents_path, TIME_TO_LIVE_SECONDS),
