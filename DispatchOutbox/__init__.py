@@ -4,9 +4,10 @@ import azure.functions as func
 
 from shared.bootstrap import application
 from shared.telemetry.function_edge import traced_timer
-from shared.triggers.outbox_timer import sweep_outbox
 
 
 @traced_timer
 async def main(timer: func.TimerRequest) -> None:
+    from shared.triggers.outbox_timer import sweep_outbox  # imported on first call
+
     await sweep_outbox(application())

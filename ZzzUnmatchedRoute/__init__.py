@@ -1,15 +1,15 @@
 """Every request no other route matched: problem+json 404, or 405 with Allow.
-
 Named to sort last: the host tries routes in the order of the functions' names."""
 
 import azure.functions as func
 
-from shared.api.unmatched import answer_unmatched
 from shared.bootstrap import application
 from shared.telemetry.function_edge import traced_http
 
 
 @traced_http
 async def main(req: func.HttpRequest) -> func.HttpResponse:
+    from shared.api.unmatched import answer_unmatched  # imported on first call
+
     response = await answer_unmatched(req, application())
     return func.HttpResponse(response.body, status_code=response.status, headers=response.headers)

@@ -318,7 +318,8 @@ class RouteParameterScan:
 
     A read is ``x.route_params["key"]`` or ``x.route_params.get("key", ...)``. When the key is
     a parameter of the function (``uuid_from_route(request, "cartId")``), the read is of the
-    string the caller passes. Calls are followed into functions imported from this project.
+    string the caller passes. Calls are followed into functions imported from this project, at
+    module level or in the calling function (the function folders import on their first call).
     """
 
     def __init__(self, root: Path) -> None:
@@ -341,7 +342,7 @@ class RouteParameterScan:
             elif isinstance(key, ast.Name) and key.id in arguments:
                 reads.add(arguments[key.id])
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                target = self._resolve(path, module, node.func.id)
+                target = self._resolve(path, module, definition, node.func.id)
                 if target is not None:
                     callee_path, callee = target
                     passed = string_arguments(callee, node)
@@ -349,12 +350,16 @@ class RouteParameterScan:
         return reads
 
     def _resolve(
-        self, path: Path, module: ast.Module, name: str
+        self,
+        path: Path,
+        module: ast.Module,
+        caller: ast.FunctionDef | ast.AsyncFunctionDef,
+        name: str,
     ) -> tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef] | None:
         local = function_def(module, name)
         if local is not None:
             return path, local
-        for node in module.body:
+        for node in [*caller.body, *module.body]:
             if (
                 isinstance(node, ast.ImportFrom)
                 and node.module
