@@ -291,16 +291,10 @@ class HttpServer:
         if not self._keys.admits(trigger.auth_level, request):
             # As the Functions host: 401 with no body, before the function or its body is read.
             return web.Response(status=HTTPStatus.UNAUTHORIZED.value)
-        too_large = problem_response(
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-            f"The request body is larger than the {MAX_REQUEST_BODY_BYTES} bytes the host accepts.",
-            instance=request.rel_url.path,
-        )
         if (request.content_length or 0) > MAX_REQUEST_BODY_BYTES:
-            return too_large
+            return _too_large(request)
         try:
-            async with asyncio.timeout(self._limits.body_timeout):
-                body = await request.read()
+            body = await self._read_body(request)
         except TimeoutError:
             return _unreadable(
                 HTTPStatus.REQUEST_TIMEOUT,
@@ -308,7 +302,7 @@ class HttpServer:
                 request,
             )
         except web.HTTPRequestEntityTooLarge:
-            return too_large
+            return _too_large(request)
         except web.RequestPayloadError as unreadable:
             # aiohttp decodes gzip and deflate bodies while reading them, and reports bytes that
             # do not decode (or broken chunked framing) here: the client's error, not the host's.
@@ -340,6 +334,22 @@ class HttpServer:
             )
             return empty_response(HTTPStatus.INTERNAL_SERVER_ERROR)
         return response
+
+    async def _read_body(self, request: web.Request) -> bytes:
+        """The whole body, within the body timeout while any of it is still to arrive."""
+        if request.content.is_eof():
+            # Received in full (or there is none): reading cannot wait, so no timer is armed.
+            return await request.read()
+        async with asyncio.timeout(self._limits.body_timeout):
+            return await request.read()
+
+
+def _too_large(request: web.Request) -> web.Response:
+    return problem_response(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        f"The request body is larger than the {MAX_REQUEST_BODY_BYTES} bytes the host accepts.",
+        instance=request.rel_url.path,
+    )
 
 
 def _bad_request(detail: str, request: web.Request) -> web.Response:
