@@ -123,12 +123,26 @@ class Router(Generic[T]):
 
     def __init__(self, routes: Iterable[Route[T]]) -> None:
         self._routes = tuple(routes)
+        # Literal routes no earlier route can also match, by their ASCII-lower-cased path: a
+        # request for such a path needs one look-up, not a walk through the routes before it.
+        self._literal: dict[str, Route[T]] = {}
+        for index, route in enumerate(self._routes):
+            if any(segment.name is not None for segment in route.template.segments):
+                continue
+            path = [segment.text for segment in route.template.segments]
+            if all(earlier.template.match(path) is None for earlier in self._routes[:index]):
+                self._literal.setdefault(_ascii_lower("/".join(path)), route)
 
     @property
     def routes(self) -> tuple[Route[T], ...]:
         return self._routes
 
     def resolve(self, raw_path: str, method: str) -> RouteMatch[T] | None:
+        if "%" not in raw_path:
+            # Nothing to decode, so the raw path is the decoded one.
+            literal = self._literal.get(_ascii_lower(raw_path.strip("/")))
+            if literal is not None and literal.allows(method):
+                return RouteMatch(target=literal.target, route_params={})
         path = split_path(raw_path)
         for route in self._routes:
             if not route.allows(method):

@@ -521,6 +521,24 @@ def test_a_method_outside_methods_does_not_match_and_the_next_route_is_tried() -
     assert routes.resolve("/api/nothing", "GET") is None
 
 
+def test_a_literal_path_resolves_as_the_walk_through_the_routes_does() -> None:
+    # The router looks literal routes up by path; the answers must be those of the full walk.
+    routes = router(
+        ("api/products", frozenset({"GET"}), "products"),
+        ("api/{*rest}", frozenset(), "catch-all"),
+    )
+    assert routes.resolve("/API/Products/", "get") == RouteMatch("products", {})
+    assert routes.resolve("/api/pr%6Fducts", "GET") == RouteMatch("products", {})
+    assert routes.resolve("/api/products", "POST") == RouteMatch("catch-all", {"rest": "products"})
+    assert routes.resolve("/api//products", "GET") == RouteMatch("catch-all", {"rest": "/products"})
+    shadowed = router(
+        ("api/{*rest}", frozenset({"GET"}), "catch-all"),
+        ("api/products", frozenset(), "products"),
+    )
+    assert shadowed.resolve("/api/products", "GET") == RouteMatch("catch-all", {"rest": "products"})
+    assert shadowed.resolve("/api/products", "PUT") == RouteMatch("products", {})
+
+
 def test_the_app_router_orders_routes_by_function_name(app: ThrowawayApp) -> None:
     app.add("List", http_json("items/recent", ["get"]))
     details = app.add("Details", http_json("items/{id}", ["get"]))
