@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local_host.errors import StartupError
+from local_host.errors import StartupError, read_json_object
 from shared.settings import (
     EMBEDDED_DATA_DIR,
     MESSAGING_BACKEND,
@@ -50,14 +50,7 @@ def embedded_defaults(app_dir: Path) -> dict[str, str]:
 
 def read_local_settings(path: Path) -> AppSettings:
     """Parse a local.settings.json file; anything malformed is a StartupError naming it."""
-    try:
-        document: Any = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise StartupError(f"Cannot read settings file {path}: {error}") from error
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise StartupError(f"Settings file {path} is not valid JSON: {error}") from error
-    if not isinstance(document, dict):
-        raise StartupError(f"Settings file {path} must hold a JSON object.")
+    document = read_json_object(path)
     if document.get("IsEncrypted") is True:
         raise StartupError(
             f"Settings file {path} is encrypted; this host reads only plain-text settings "

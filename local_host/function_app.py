@@ -11,7 +11,6 @@ function.json fails here, naming the function, rather than on the first request:
 
 import importlib
 import inspect
-import json
 import sys
 import typing
 from collections.abc import Callable, Mapping
@@ -33,7 +32,7 @@ from local_host.bindings import (
     parse_binding,
     parse_trigger,
 )
-from local_host.errors import StartupError
+from local_host.errors import StartupError, read_json_object
 from local_host.host_config import HostConfig, read_host_config
 
 FUNCTION_JSON = "function.json"
@@ -102,18 +101,10 @@ def function_folders(app_dir: Path) -> list[Path]:
 
 def read_function_json(folder: Path) -> dict[str, Any]:
     """The parsed function.json of a folder (strict JSON, as the host reads it)."""
-    path = folder / FUNCTION_JSON
     try:
-        document: Any = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise StartupError(f"Function '{folder.name}': cannot read {path}: {error}") from error
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise StartupError(
-            f"Function '{folder.name}': {path} is not valid JSON: {error}"
-        ) from error
-    if not isinstance(document, dict):
-        raise StartupError(f"Function '{folder.name}': {path} must hold a JSON object.")
-    return document
+        return read_json_object(folder / FUNCTION_JSON)
+    except StartupError as error:
+        raise StartupError(f"Function '{folder.name}': {error}") from error
 
 
 def is_disabled(name: str, document: Mapping[str, Any], settings: Mapping[str, str]) -> bool:

@@ -1,12 +1,11 @@
 """The parts of host.json that the local host honours."""
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from local_host.errors import StartupError
+from local_host.errors import StartupError, read_json_object
 from local_host.timespan import parse_timespan
 
 HOST_JSON = "host.json"
@@ -29,12 +28,7 @@ def read_host_config(app_dir: Path) -> HostConfig:
     path = app_dir / HOST_JSON
     if not path.exists():
         return HostConfig()
-    try:
-        document: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise StartupError(f"{path} is not valid JSON: {error}") from error
-    if not isinstance(document, dict):
-        raise StartupError(f"{path} must hold a JSON object.")
+    document = read_json_object(path)
     extensions = _section(path, document, "extensions")
     http = _section(path, extensions, "http")
     service_bus = _section(path, extensions, "serviceBus")
