@@ -16,7 +16,6 @@ RFC 9457 problem document, as every other refusal.
 """
 
 import asyncio
-import logging
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -96,8 +95,7 @@ class CappedTCPSite(web.TCPSite):
         if len(server.connections) >= self._max_connections:
             self._refused += 1
             if self._refused == 1 or self._refused % 100 == 0:
-                log.log(
-                    logging.WARNING,
+                log.warning(
                     "Refused a connection: %d are open, the limit (%d refused so far).",
                     self._max_connections,
                     self._refused,
