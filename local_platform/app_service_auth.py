@@ -17,12 +17,7 @@ anonymous requests still reach the functions: the app itself answers 401 where i
 shopper. The session cookie is signed with a key made at start, so a restart signs everyone out.
 """
 
-import base64
-import binascii
-import hashlib
-import hmac
 import html
-import json
 import re
 import secrets
 import time
@@ -31,6 +26,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 
 from aiohttp import web
+from itsdangerous import BadData, URLSafeTimedSerializer
 from multidict import CIMultiDict
 
 from local_host.problems import problem_response
@@ -63,8 +59,10 @@ _MAX_FORM_FIELD = 4096
 class AppServiceAuthentication:
     """The /.auth endpoints and the principal headers for one local host process."""
 
-    def __init__(self, key: bytes | None = None) -> None:
-        self._key = key if key is not None else secrets.token_bytes(32)
+    def __init__(self) -> None:
+        # Signed and timed session cookies with a key made at start (a restart signs everyone
+        # out): itsdangerous' URL-safe tokens are cookie-safe, so the value travels unquoted.
+        self._sessions = URLSafeTimedSerializer(secrets.token_bytes(32), salt=SESSION_COOKIE)
 
     @staticmethod
     def serves(path: str) -> bool:
@@ -101,38 +99,23 @@ class AppServiceAuthentication:
             for name, value in request.headers.items()
             if not name.lower().startswith(_PLATFORM_HEADER_PREFIXES)
         )
-        principal = self._session(request)
-        if principal is not None:
-            headers.extend(principal_headers(principal))
+        session = self._session(request)
+        if session is not None:
+            headers.extend(principal_headers(session[0]))
         return request.clone(headers=headers)
 
-    # -- session cookie ------------------------------------------------------------------
-
-    def _cookie_value(self, principal: ClientPrincipal, expires: int) -> str:
-        payload = json.dumps({"principal": principal.encode(), "expires": expires})
-        # Unpadded base64url and hex: cookie-safe characters, so the value travels unquoted.
-        body = base64.urlsafe_b64encode(payload.encode()).decode("ascii").rstrip("=")
-        return f"{body}.{self._signature(body)}"
-
-    def _signature(self, body: str) -> str:
-        return hmac.new(self._key, body.encode("ascii"), hashlib.sha256).hexdigest()
-
-    def _session(self, request: web.Request) -> ClientPrincipal | None:
-        found = self._session_with_expiry(request)
-        return None if found is None else found[0]
-
-    def _session_with_expiry(self, request: web.Request) -> tuple[ClientPrincipal, int] | None:
-        cookie = request.cookies.get(SESSION_COOKIE, "")
-        body, _, signature = cookie.rpartition(".")
-        if not body or not hmac.compare_digest(signature, self._signature(body)):
-            return None
+    def _session(self, request: web.Request) -> tuple[ClientPrincipal, int] | None:
+        """The signed-in principal and when the session ends (Unix time), or None."""
         try:
-            session = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            expires = int(session["expires"])
-            principal = decode_principal(session["principal"])
-        except (binascii.Error, ValueError, KeyError, TypeError):
+            encoded, signed_at = self._sessions.loads(
+                request.cookies.get(SESSION_COOKIE, ""),
+                max_age=SESSION_SECONDS,
+                return_timestamp=True,
+            )
+            principal = decode_principal(encoded)
+        except (BadData, ValueError, TypeError):
             return None
-        return (principal, expires) if expires > time.time() else None
+        return principal, int(signed_at.timestamp()) + SESSION_SECONDS
 
     # -- endpoints -------------------------------------------------------------------------
 
@@ -167,11 +150,10 @@ class AppServiceAuthentication:
             roles=[role.strip() for role in fields["roles"].split(",") if role.strip()],
             extra_claims=extra,
         )
-        expires = int(time.time()) + SESSION_SECONDS
         response = web.Response(status=HTTPStatus.FOUND.value, headers={"Location": redirect})
         response.set_cookie(
             SESSION_COOKIE,
-            self._cookie_value(principal, expires),
+            self._sessions.dumps(principal.encode()),
             path="/",
             max_age=SESSION_SECONDS,
             httponly=True,
@@ -180,7 +162,7 @@ class AppServiceAuthentication:
         return response
 
     def _me(self, request: web.Request) -> web.Response:
-        found = self._session_with_expiry(request)
+        found = self._session(request)
         if found is None:
             return problem_response(
                 HTTPStatus.UNAUTHORIZED, "Not signed in.", instance=request.rel_url.path
