@@ -14,6 +14,7 @@ from typing import Any
 
 from local_host.errors import StartupError, read_json_object
 from shared.settings import (
+    DEFAULT_OUTBOX_SWEEP_SCHEDULE,
     EMBEDDED_DATA_DIR,
     MESSAGING_BACKEND,
     OUTBOX_SWEEP_SCHEDULE,
@@ -43,7 +44,7 @@ def embedded_defaults(app_dir: Path) -> dict[str, str]:
         EMBEDDED_DATA_DIR: str(app_dir / ".data"),
         SUBMIT_ORDER_QUEUE: "submit-order",
         # The DispatchOutbox timer's schedule ("%OutboxSweepSchedule%"): once a minute.
-        OUTBOX_SWEEP_SCHEDULE: "0 */1 * * * *",
+        OUTBOX_SWEEP_SCHEDULE: DEFAULT_OUTBOX_SWEEP_SCHEDULE,
         FUNCTIONS_WORKER_RUNTIME: "python",
     }
 
