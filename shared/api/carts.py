@@ -38,7 +38,7 @@ def cart_response(status: int, saved: Versioned[ShoppingCart]) -> ApiResponse:
 
 @endpoint
 async def create_cart(request: HttpRequestLike, app: Application) -> ApiResponse:
-    customer = customer_for_request(request)
+    customer = customer_for_request(request, app.authentication)
     if request.get_body().strip():
         json_body(request, CreateCartRequest)
     saved = await app.carts.create_cart(customer)
@@ -49,14 +49,14 @@ async def create_cart(request: HttpRequestLike, app: Application) -> ApiResponse
 
 @endpoint
 async def get_cart(request: HttpRequestLike, app: Application) -> ApiResponse:
-    customer = customer_for_request(request)
+    customer = customer_for_request(request, app.authentication)
     cart_id = uuid_from_route(request, "cartId")
     return cart_response(200, await app.carts.get_cart(customer, cart_id))
 
 
 @endpoint
 async def list_carts(request: HttpRequestLike, app: Application) -> ApiResponse:
-    customer = customer_for_request(request)
+    customer = customer_for_request(request, app.authentication)
     limit = query_int(request, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     ordered = query_bool(request, "ordered")
     token = query_continuation_token(request)
@@ -70,7 +70,7 @@ async def list_carts(request: HttpRequestLike, app: Application) -> ApiResponse:
 
 @endpoint
 async def add_item(request: HttpRequestLike, app: Application) -> ApiResponse:
-    customer = customer_for_request(request)
+    customer = customer_for_request(request, app.authentication)
     cart_id = uuid_from_route(request, "cartId")
     item = json_body(request, AddItemRequest)
     saved = await app.carts.add_item(
@@ -81,7 +81,7 @@ async def add_item(request: HttpRequestLike, app: Application) -> ApiResponse:
 
 @endpoint
 async def remove_item(request: HttpRequestLike, app: Application) -> ApiResponse:
-    customer = customer_for_request(request)
+    customer = customer_for_request(request, app.authentication)
     cart_id = uuid_from_route(request, "cartId")
     product_id = product_id_from_route(request)
     saved = await app.carts.remove_item(customer, cart_id, product_id, parse_if_match(request))

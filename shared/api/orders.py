@@ -24,7 +24,7 @@ def order_location(customer: str, order_id: str) -> str:
 
 @endpoint
 async def submit_order(request: HttpRequestLike, app: Application) -> ApiResponse:
-    customer = customer_for_request(request)
+    customer = customer_for_request(request, app.authentication)
     cart_id = uuid_from_route(request, "cartId")
     correlation = correlation_id(request)
     receipt = await app.submissions.submit(customer, cart_id, correlation, parse_if_match(request))
@@ -44,7 +44,7 @@ async def submit_order(request: HttpRequestLike, app: Application) -> ApiRespons
 
 @endpoint
 async def get_order(request: HttpRequestLike, app: Application) -> ApiResponse:
-    customer = customer_for_request(request)
+    customer = customer_for_request(request, app.authentication)
     order_id = uuid_from_route(request, "orderId")
     status = await app.order_queries.order_status(customer, order_id)
     if isinstance(status, PendingOrder):

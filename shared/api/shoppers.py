@@ -18,14 +18,17 @@ from shared.api.http import HttpRequestLike
 from shared.api.principal import SignedInAuthentication, UnreadablePrincipal, principal_of
 from shared.api.problems import RequestRejected
 from shared.api.validation import CUSTOMER_PATTERN, customer_handle_from_route
-from shared.bootstrap import application
+from shared.settings import Authentication
 
 ME = "me"
 
 
-def customer_for_request(request: HttpRequestLike) -> str:
-    """The customer partition this request may act on, or a refusal (400, 401, 403, 404)."""
-    authentication = application().authentication
+def customer_for_request(request: HttpRequestLike, authentication: Authentication) -> str:
+    """The customer partition this request may act on, or a refusal (400, 401, 403, 404).
+
+    ``authentication`` is the application's (``Application.authentication``), handed in by the
+    endpoint like everything else it uses.
+    """
     if authentication != "none":
         return _signed_in_customer(request, authentication)
     handle = customer_handle_from_route(request)
