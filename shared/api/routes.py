@@ -6,8 +6,11 @@ The app's catch-all function (``ZzzUnmatchedRoute``, tried last because the host
 in the order of the functions' names) answers those requests itself, from this table: 405 with
 ``Allow`` when a route has this path but not this method, else 404, both as problem+json.
 
-Route constraints (``{id:int}``) are not evaluated: a path that only fails a constraint is
-reported as a known route, which is right for Allow and harmless for 404.
+The table understands only what the app's routes use: literal segments and whole-segment
+parameters ``{name}`` (the catch-all's own ``{*path}`` is left out of it). A route using more
+of the template syntax (constraints, optional or default values, segments mixing literals and
+parameters) is refused when the table is read, as the local host refuses it at start
+(local_host/routing.py), rather than matched by half a rule.
 """
 
 import functools
@@ -22,7 +25,7 @@ APP_DIR = Path(__file__).resolve().parents[2]
 FUNCTION_JSON = "function.json"
 HTTP_TRIGGER = "httpTrigger"
 
-_PARAMETER = re.compile(r"\{[^{}]*\}")
+_PARAMETER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 _CATCH_ALL = re.compile(r"^\{\*{1,2}[^{}]*\}$")
 
 
@@ -39,18 +42,23 @@ class DeclaredRoute:
 
 
 def template_pattern(template: str) -> re.Pattern[str]:
-    """A pattern for decoded paths (no leading or trailing slash) that the template matches."""
+    """A pattern for decoded paths (no leading or trailing slash) that the template matches.
+
+    ValueError for a template using more than literal segments and ``{name}`` parameters.
+    """
     pieces: list[str] = []
-    segments = template.strip("/").split("/") if template.strip("/") else []
-    for index, segment in enumerate(segments):
-        separator = "/" if index else ""
-        if _CATCH_ALL.match(segment):
-            pieces.append(f"(?:{separator}.*)?" if index else ".*")
-            break
-        literal_parts = _PARAMETER.split(segment)
-        pieces.append(separator + "[^/]+".join(re.escape(part) for part in literal_parts))
+    for segment in template.strip("/").split("/"):
+        if _PARAMETER.fullmatch(segment):
+            pieces.append("[^/]+")
+        elif not segment or "{" in segment or "}" in segment:
+            raise ValueError(
+                f"Route '{template}': the segment '{segment}' is not a literal or a {{name}}"
+                " parameter, the only route syntax this app's routes use."
+            )
+        else:
+            pieces.append(re.escape(segment))
     # Literal segments compare ignoring ASCII case only, as ASP.NET's OrdinalIgnoreCase does.
-    return re.compile("".join(pieces), re.IGNORECASE | re.ASCII | re.DOTALL)
+    return re.compile("/".join(pieces), re.IGNORECASE | re.ASCII)
 
 
 def read_routes(app_dir: Path) -> tuple[DeclaredRoute, ...]:
@@ -65,9 +73,11 @@ def read_routes(app_dir: Path) -> tuple[DeclaredRoute, ...]:
             if _CATCH_ALL.match(template):
                 continue
             methods = frozenset(str(m).upper() for m in binding.get("methods") or [])
-            routes.append(
-                DeclaredRoute(path.parent.name, template, methods, template_pattern(template))
-            )
+            try:
+                pattern = template_pattern(template)
+            except ValueError as error:
+                raise ValueError(f"Function {path.parent.name}: {error}") from None
+            routes.append(DeclaredRoute(path.parent.name, template, methods, pattern))
     return tuple(routes)
 
 

@@ -65,12 +65,23 @@ def test_the_route_table_holds_every_http_function_but_the_catch_all() -> None:
 
 
 def test_route_templates_match_as_the_host_matches_them() -> None:
-    pattern = template_pattern("customers/{customer}/carts/{cartId:guid}")
+    pattern = template_pattern("customers/{customer}/carts/{cartId}")
     assert pattern.fullmatch("customers/anna/carts/123")
     assert pattern.fullmatch("CUSTOMERS/anna/Carts/123")
     assert not pattern.fullmatch("customers/anna/carts")
     assert not pattern.fullmatch("customers/anna/carts/1/items")
-    assert template_pattern("files/{*rest}").fullmatch("files/a/b")
+    assert not pattern.fullmatch("customers//carts/123")
+    # Literals fold ASCII letters only: the long s (U+017F) is not an "s" here.
+    assert not pattern.fullmatch("customers/anna/cart\u017f/123")
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["carts/{cartId:guid}", "carts/{cartId?}", "pages/{page=1}", "files/{name}.{ext}", "a//b"],
+)
+def test_route_syntax_the_app_does_not_use_is_refused(template: str) -> None:
+    with pytest.raises(ValueError, match="only route syntax"):
+        template_pattern(template)
 
 
 async def test_a_store_outage_is_a_503_problem_with_retry_after(
