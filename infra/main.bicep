@@ -91,7 +91,20 @@ module database 'app/cosmos.bicep' = {
   params: {
     name: 'cosmos-${prefix}-${resourceToken}'
     databaseName: databaseName
-    containerNames: [cartsContainerName, ordersContainerName, poisonContainerName]
+    containers: [
+      {
+        name: cartsContainerName
+        partitionKeyPath: '/customer'
+      }
+      {
+        name: ordersContainerName
+        partitionKeyPath: '/customer'
+      }
+      {
+        name: poisonContainerName
+        partitionKeyPath: '/queue'
+      }
+    ]
     location: location
     tags: tags
   }

@@ -176,19 +176,24 @@ def build_application(
 def build_document_store(settings: Settings) -> DocumentStore:
     """The configured store; its outages reach the app as BackendUnavailable (HTTP 503)."""
     from shared.adapters.outages import OutageTranslatingStore
+    from shared.partitioning import PARTITION_FIELDS
 
     # Azure SDKs are imported only when chosen: the embedded path starts without them.
     if settings.storage_backend() == "cosmos":
         from shared.adapters.cosmos_documents import CosmosDocumentStore
         from shared.adapters.cosmos_errors import cosmos_outage
 
-        return OutageTranslatingStore(CosmosDocumentStore.from_settings(settings), cosmos_outage)
+        return OutageTranslatingStore(
+            CosmosDocumentStore.from_settings(settings, PARTITION_FIELDS), cosmos_outage
+        )
     from shared.adapters.sqlite_documents import SqliteDocumentStore
     from shared.adapters.sqlite_errors import sqlite_outage
     from shared.retention import TIME_TO_LIVE_SECONDS
 
     return OutageTranslatingStore(
-        SqliteDocumentStore(settings.embedded().documents_path, TIME_TO_LIVE_SECONDS),
+        SqliteDocumentStore(
+            settings.embedded().documents_path, PARTITION_FIELDS, TIME_TO_LIVE_SECONDS
+        ),
         sqlite_outage,
     )
 

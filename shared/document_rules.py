@@ -2,9 +2,12 @@
 
 They are Cosmos DB's rules, so that the embedded SQLite twin refuses what Cosmos DB would:
 ids and partition keys (non-empty strings of at most 255 characters, none of ``/ \\ ? #``),
-the partition key carried in the document itself, page limits, field paths (plain dotted
-names, the only text either store writes into a query), and continuation tokens (an opaque,
-URL-safe JSON object tied to the query that issued it).
+the partition key carried in the document itself, in its container's partition field, page
+limits, field paths (plain dotted names, the only text either store writes into a query), and
+continuation tokens (an opaque, URL-safe JSON object tied to the query that issued it).
+
+RuleCheckedDocumentStore applies them once, for both stores: each store implements its hooks
+(``_read``, ``_create``, ``_replace``, ``_query``, ``_find``), which get the checked request.
 
 A token is the URL-safe base64 of a small flat JSON object that names its query (``q``, a
 fingerprint) and where the next page starts. Clients may send anything back, so a token is
@@ -17,16 +20,20 @@ import binascii
 import hashlib
 import json
 import re
+from abc import abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from shared.ports import (
-    PARTITION_KEY_FIELD,
     DocumentAlreadyExists,
     DocumentNotFound,
+    DocumentStore,
     InvalidContinuationToken,
     JsonScalar,
+    Page,
     PreconditionFailed,
+    StoredDocument,
 )
 
 # Cosmos DB refuses these in ids and partition keys: they would break the resource URL.
@@ -62,33 +69,68 @@ def check_key(what: str, value: object) -> str:
     return value
 
 
-def checked_document_id(partition_key: str, body: Mapping[str, Any]) -> str:
+@dataclass(frozen=True)
+class DocumentKey:
+    """Where one document is: container, partition key and id, all checked."""
+
+    container: str
+    partition_key: str
+    id: str
+
+
+@dataclass(frozen=True)
+class PartitionQuery:
+    """A checked query() of one partition (see DocumentStore.query)."""
+
+    container: str
+    partition_field: str
+    partition_key: str
+    where: Mapping[str, JsonScalar]
+    newest_first_by: str
+    limit: int
+    continuation_token: str | None
+    # Ties the continuation tokens to this query (query_fingerprint).
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class CrossPartitionQuery:
+    """A checked find_across_partitions() (see DocumentStore.find_across_partitions)."""
+
+    container: str
+    partition_field: str
+    where: Mapping[str, JsonScalar]
+    oldest_first_by: str
+    limit: int
+
+
+def checked_document_id(partition_field: str, partition_key: str, body: Mapping[str, Any]) -> str:
     """The document's id, after checking it, the partition key and the body's partition field.
 
-    Cosmos DB takes the partition key from the document itself; a PARTITION_KEY_FIELD that
+    Cosmos DB takes the partition key from the document itself; a ``partition_field`` that
     differed from ``partition_key`` would store the document where reads would not find it.
     """
     check_key("partition key", partition_key)
     document_id = check_key("id", body.get("id"))
-    if body.get(PARTITION_KEY_FIELD) != partition_key:
+    if body.get(partition_field) != partition_key:
         raise ValueError(
-            f"The document's '{PARTITION_KEY_FIELD}' field must equal the partition key"
-            f" {partition_key!r}, not {body.get(PARTITION_KEY_FIELD)!r}."
+            f"The document's '{partition_field}' field must equal the partition key"
+            f" {partition_key!r}, not {body.get(partition_field)!r}."
         )
     return document_id
 
 
-def already_exists(container: str, partition_key: str, document_id: str) -> DocumentAlreadyExists:
+def already_exists(key: DocumentKey) -> DocumentAlreadyExists:
     return DocumentAlreadyExists(
-        f"Document '{document_id}' already exists in partition '{partition_key}'"
-        f" of container '{container}'."
+        f"Document '{key.id}' already exists in partition '{key.partition_key}'"
+        f" of container '{key.container}'."
     )
 
 
-def not_found(container: str, partition_key: str, document_id: str) -> DocumentNotFound:
+def not_found(key: DocumentKey) -> DocumentNotFound:
     return DocumentNotFound(
-        f"Document '{document_id}' does not exist in partition '{partition_key}'"
-        f" of container '{container}'."
+        f"Document '{key.id}' does not exist in partition '{key.partition_key}'"
+        f" of container '{key.container}'."
     )
 
 
@@ -166,6 +208,107 @@ def nesting_depth(text: str) -> int:
         elif character in "]}":
             depth -= 1
     return deepest
+
+
+class RuleCheckedDocumentStore(DocumentStore):
+    """A document store whose every call is checked against these rules before its backend runs.
+
+    ``partition_fields`` names, for each container the store serves, the field its documents
+    carry their partition key in (Cosmos DB: the container's partition key path, ``/customer``
+    for ``customer``); a container not named there is refused (ValueError).
+    """
+
+    def __init__(self, partition_fields: Mapping[str, str]) -> None:
+        for field in partition_fields.values():
+            field_segments(field)
+        self._partition_fields = dict(partition_fields)
+
+    def partition_field(self, container: str) -> str:
+        """The field ``container``'s documents keep their partition key in."""
+        field = self._partition_fields.get(container)
+        if field is None:
+            raise ValueError(f"Container {container!r} has no partition field configured.")
+        return field
+
+    async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
+        self.partition_field(container)
+        key = DocumentKey(container, check_key("partition key", partition_key), check_key("id", id))
+        return await self._read(key)
+
+    async def create(
+        self, container: str, partition_key: str, body: Mapping[str, Any]
+    ) -> StoredDocument:
+        return await self._create(self._key_of(container, partition_key, body), body)
+
+    async def replace(
+        self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
+    ) -> StoredDocument:
+        return await self._replace(self._key_of(container, partition_key, body), body, if_match)
+
+    async def query(
+        self,
+        container: str,
+        partition_key: str,
+        *,
+        where: Mapping[str, JsonScalar],
+        newest_first_by: str,
+        limit: int,
+        continuation_token: str | None,
+    ) -> Page:
+        check_limit(limit)
+        check_key("partition key", partition_key)
+        checked = PartitionQuery(
+            container=container,
+            partition_field=self.partition_field(container),
+            partition_key=partition_key,
+            where=where,
+            newest_first_by=newest_first_by,
+            limit=limit,
+            continuation_token=continuation_token,
+            fingerprint=query_fingerprint(container, partition_key, where, newest_first_by),
+        )
+        return await self._query(checked)
+
+    async def find_across_partitions(
+        self,
+        container: str,
+        *,
+        where: Mapping[str, JsonScalar],
+        oldest_first_by: str,
+        limit: int,
+    ) -> list[StoredDocument]:
+        check_limit(limit)
+        partition_field = self.partition_field(container)
+        return await self._find(
+            CrossPartitionQuery(container, partition_field, where, oldest_first_by, limit)
+        )
+
+    def _key_of(self, container: str, partition_key: str, body: Mapping[str, Any]) -> DocumentKey:
+        partition_field = self.partition_field(container)
+        document_id = checked_document_id(partition_field, partition_key, body)
+        return DocumentKey(container, partition_key, document_id)
+
+    @abstractmethod
+    async def _read(self, key: DocumentKey) -> StoredDocument | None:
+        """Point read; None if absent."""
+
+    @abstractmethod
+    async def _create(self, key: DocumentKey, body: Mapping[str, Any]) -> StoredDocument:
+        """Create; raises already_exists(key) if the id is taken."""
+
+    @abstractmethod
+    async def _replace(
+        self, key: DocumentKey, body: Mapping[str, Any], if_match: str
+    ) -> StoredDocument:
+        """Compare-and-swap on the ETag; raises etag_changed or not_found(key)."""
+
+    @abstractmethod
+    async def _query(self, query: PartitionQuery) -> Page:
+        """One page; raises InvalidContinuationToken for a token this store did not issue."""
+
+    @abstractmethod
+    async def _find(self, query: CrossPartitionQuery) -> list[StoredDocument]:
+        """Up to ``query.limit`` documents of any partition, oldest first."""
 
 
 def _malformed() -> NoReturn:

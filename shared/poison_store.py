@@ -3,7 +3,8 @@
 The Python Service Bus trigger cannot dead-letter a message explicitly (returning completes it,
 raising abandons it), so a message the handler rejects as poison is recorded here and then
 completed: it is neither retried pointlessly nor left in the way of the messages behind it.
-Container ``poison-messages``, partitioned by queue name, id derived from the message id.
+Container ``poison-messages``, partitioned by the record's ``queue`` field (Cosmos DB: /queue),
+id derived from the message id.
 """
 
 import base64
@@ -14,20 +15,17 @@ from typing import Any, Literal
 from shared.document_rules import is_valid_key
 from shared.domain.model import CamelModel
 from shared.domain.timestamps import UtcDateTime
-from shared.ports import PARTITION_KEY_FIELD, DocumentAlreadyExists, DocumentStore
+from shared.ports import DocumentAlreadyExists, DocumentStore
 from shared.repositories import Versioned, to_document
 
 POISON_MESSAGES = "poison-messages"
-
-# Every container of this app keeps its partition key in a ``customer`` field (the Cosmos DB
-# containers are partitioned by /customer); for poison messages that value is the queue name.
-PARTITION_FIELD = PARTITION_KEY_FIELD
+# The records of one queue share a partition: the field holding the queue's name.
+PARTITION_FIELD = "queue"
 
 
 class PoisonRecord(CamelModel):
     id: str
-    customer: str  # the partition: the queue the message came from (see PARTITION_FIELD)
-    queue: str
+    queue: str  # the queue the message came from; the partition (PARTITION_FIELD)
     message_id: str | None
     correlation_id: str | None
     content_type: str | None
@@ -78,7 +76,7 @@ class PoisonStore:
     async def add_if_absent(self, record: PoisonRecord) -> bool:
         """Store the record; False (not an error) if this message is already recorded."""
         try:
-            await self._store.create(POISON_MESSAGES, record.customer, to_document(record))
+            await self._store.create(POISON_MESSAGES, record.queue, to_document(record))
         except DocumentAlreadyExists:
             return False
         return True
@@ -124,5 +122,5 @@ class PoisonStore:
             }
         )
         await self._store.replace(
-            POISON_MESSAGES, record.customer, to_document(record), if_match=saved.etag
+            POISON_MESSAGES, record.queue, to_document(record), if_match=saved.etag
         )

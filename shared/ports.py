@@ -11,10 +11,6 @@ from typing import Any
 
 JsonScalar = str | int | bool | None
 
-# Every container is partitioned by this field (Cosmos DB: partition key path /customer);
-# a document's value of it must equal the partition key it is stored under.
-PARTITION_KEY_FIELD = "customer"
-
 
 class StoreError(Exception):
     """Base class for the store outcomes that callers are expected to handle."""
@@ -77,7 +73,8 @@ class DocumentStore(ABC):
     """Documents in named containers, partitioned by a key stored in the document itself.
 
     Every document has an ``id`` unique within its partition and carries its partition key in
-    the PARTITION_KEY_FIELD field; create and replace refuse a body whose field differs
+    its container's partition field (Cosmos DB: the container's partition key path; the app's
+    are in shared/partitioning.py); create and replace refuse a body whose field differs
     (ValueError). Every method but find_across_partitions works inside one partition.
     """
 

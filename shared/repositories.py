@@ -10,6 +10,8 @@ from shared.ports import DocumentAlreadyExists, DocumentStore, StoredDocument
 
 CARTS = "carts"
 ORDERS = "orders"
+# Carts and orders are partitioned by their customer: the field holding the customer's id.
+PARTITION_FIELD = "customer"
 
 ModelT = TypeVar("ModelT", bound=CamelModel)
 

@@ -3,8 +3,9 @@
     python -m tools.provision [--settings local.settings.json] [--without-indexing-policy]
     python -m tools.provision --print-indexing-policy > indexing-policy.json
 
-Creates the containers carts, orders and poison-messages (the first two renamed by settings);
-poison-messages with a time to live (shared/retention.py), so poison records expire.
+Creates the containers carts and orders, partitioned by /customer (both renamed by settings),
+and poison-messages, partitioned by /queue and with a time to live (shared/retention.py), so
+poison records expire.
 Reads the app's own settings (CosmosDbConnection or CosmosDbConnection__accountEndpoint,
 CosmosDbDatabase, CosmosDbCartsContainer, CosmosDbOrdersContainer) as the local host does: the
 environment, on top of the ``Values`` of local.settings.json when that file exists. Existing
@@ -33,18 +34,20 @@ from local_host.app_settings import load_settings
 from local_host.errors import StartupError
 from shared.adapters.azure_connections import cosmos_connection
 from shared.adapters.cosmos_documents import (
-    PARTITION_KEY_PATH,
     container_names,
     database_name,
     open_cosmos_client,
+    partition_key_path,
 )
-from shared.poison_store import POISON_MESSAGES
-from shared.repositories import CARTS, ORDERS
+from shared.partitioning import PARTITION_FIELDS
 from shared.retention import TIME_TO_LIVE_SECONDS
 from shared.settings import SettingError, Settings
 
-# Every container the app uses, by logical name (mapped to Cosmos DB names by the settings).
-APP_CONTAINERS = (CARTS, ORDERS, POISON_MESSAGES)
+# Every container the app uses, by logical name (mapped to Cosmos DB names by the settings),
+# and the partition key path it is created with.
+APP_CONTAINERS: dict[str, str] = {
+    container: partition_key_path(field) for container, field in PARTITION_FIELDS.items()
+}
 
 # Everything is indexed (Cosmos DB's default) except the bulky parts no query filters or sorts
 # on: cart and order lines, the SubmitOrder copy kept in a cart's outbox, and poison message
@@ -88,15 +91,16 @@ INDEXING_POLICY: dict[str, Any] = {
 async def ensure_container(
     database: DatabaseProxy,
     name: str,
+    partition_key: str,
     *,
     indexing_policy: bool = True,
     time_to_live: int | None = None,
 ) -> ContainerProxy:
-    """The container, created with the app's partition key, indexing policy and time to live
-    (seconds; None: documents never expire) if absent."""
+    """The container, created with the partition key path ``partition_key``, the app's indexing
+    policy and time to live (seconds; None: documents never expire) if absent."""
     return await database.create_container_if_not_exists(
         id=name,
-        partition_key=PartitionKey(path=PARTITION_KEY_PATH),
+        partition_key=PartitionKey(path=partition_key),
         indexing_policy=INDEXING_POLICY if indexing_policy else None,
         default_ttl=time_to_live,
     )
@@ -114,13 +118,13 @@ def time_to_live_problem(properties: Mapping[str, Any], expected: int | None) ->
     )
 
 
-def partition_key_problem(properties: Mapping[str, Any]) -> str | None:
+def partition_key_problem(properties: Mapping[str, Any], expected: str) -> str | None:
     paths = properties.get("partitionKey", {}).get("paths", [])
-    if paths == [PARTITION_KEY_PATH]:
+    if paths == [expected]:
         return None
     return (
-        f"partition key is {paths}, not ['{PARTITION_KEY_PATH}'], and cannot be changed;"
-        " recreate the container"
+        f"partition key is {paths}, not ['{expected}'], and cannot be changed;"
+        " recreate the container (docs/reliability.md, Changing a container's partition key)"
     )
 
 
@@ -137,18 +141,22 @@ async def provision(settings: Settings, *, indexing_policy: bool = True) -> int:
         database = await handle.client.create_database_if_not_exists(id=database_name(settings))
         print(f"database {database.id}: ready")
         names = container_names(settings)
-        for logical in APP_CONTAINERS:
+        for logical, partition_key in APP_CONTAINERS.items():
             name = names.get(logical, logical)
             time_to_live = TIME_TO_LIVE_SECONDS.get(logical)
             container = await ensure_container(
-                database, name, indexing_policy=indexing_policy, time_to_live=time_to_live
+                database,
+                name,
+                partition_key,
+                indexing_policy=indexing_policy,
+                time_to_live=time_to_live,
             )
             properties = await container.read()
             ttl_problem = time_to_live_problem(properties, time_to_live)
             if ttl_problem is not None:
                 print(f"warning: container {name}: {ttl_problem}", file=sys.stderr)
-            print(f"container {name} ({logical}), partition key {PARTITION_KEY_PATH}: ready")
-            problem = partition_key_problem(properties)
+            print(f"container {name} ({logical}), partition key {partition_key}: ready")
+            problem = partition_key_problem(properties, partition_key)
             if problem is not None:
                 print(f"error: container {name}: {problem}", file=sys.stderr)
                 status = 1

@@ -2,8 +2,8 @@
 // containers are created here because the data-plane role the app holds cannot create them.
 param name string
 param databaseName string
-@description('The carts, orders and poison-messages containers; all partitioned by /customer.')
-param containerNames array
+@description('The containers, each { name, partitionKeyPath }: carts and orders by /customer, poison-messages by /queue (shared/partitioning.py). A container\'s partition key cannot change once created (docs/reliability.md).')
+param containers array
 param location string
 param tags object
 
@@ -52,15 +52,15 @@ resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15
 // The same policy as tools/provision.py's INDEXING_POLICY (a test keeps them equal): bulky
 // fields no query reads are not indexed, and the composite indexes serve the ORDER BYs on two
 // or three fields that Cosmos DB refuses without them.
-resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [for containerName in containerNames: {
+resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [for container in containers: {
   parent: database
-  name: containerName
+  name: container.name
   properties: {
     resource: {
-      id: containerName
+      id: container.name
       partitionKey: {
         paths: [
-          '/customer'
+          container.partitionKeyPath
         ]
         kind: 'Hash'
       }

@@ -1,8 +1,9 @@
 """The document store on Azure Cosmos DB (NoSQL API), through the azure-cosmos aio SDK.
 
-Every container is partitioned by ``/customer``: the app keeps the partition key in the
-document's ``customer`` field. Everything but ``find_across_partitions`` stays inside one
-partition (point reads, single-partition queries), which keeps request charges low and flat.
+Each container is partitioned by its own partition field (``/customer`` for carts and orders,
+``/queue`` for poison messages: shared/partitioning.py); the app keeps the partition key in that
+field of the document. Everything but ``find_across_partitions`` stays inside one partition
+(point reads, single-partition queries), which keeps request charges low and flat.
 """
 
 import asyncio
@@ -31,30 +32,21 @@ from shared.adapters.cosmos_queries import (
     wrap_token,
 )
 from shared.document_rules import (
+    CrossPartitionQuery,
+    DocumentKey,
+    PartitionQuery,
+    RuleCheckedDocumentStore,
     already_exists,
-    check_key,
-    check_limit,
-    checked_document_id,
     etag_changed,
     not_found,
-    query_fingerprint,
 )
-from shared.ports import (
-    PARTITION_KEY_FIELD,
-    DocumentStore,
-    InvalidContinuationToken,
-    JsonScalar,
-    Page,
-    StoredDocument,
-)
+from shared.ports import InvalidContinuationToken, Page, StoredDocument
 from shared.settings import Settings
 
 COSMOS_DATABASE = "CosmosDbDatabase"
 COSMOS_CARTS_CONTAINER = "CosmosDbCartsContainer"
 COSMOS_ORDERS_CONTAINER = "CosmosDbOrdersContainer"
 DEFAULT_DATABASE = "pierogi-shop"
-
-PARTITION_KEY_PATH = "/customer"
 
 # 429 (throttled) is retried by the SDK, honouring the service's retry-after. Its defaults
 # (9 attempts, up to 30 s) can hold an HTTP request far too long; fail sooner and let the
@@ -105,10 +97,17 @@ async def open_cosmos_client(connection: CosmosConnection) -> CosmosConnectionHa
     return handle
 
 
-class CosmosDocumentStore(DocumentStore):
+class CosmosDocumentStore(RuleCheckedDocumentStore):
     """Documents in Cosmos DB containers, mapped from the app's logical container names."""
 
-    def __init__(self, connect: Connect, database: str, container_names: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        connect: Connect,
+        database: str,
+        container_names: Mapping[str, str],
+        partition_fields: Mapping[str, str],
+    ) -> None:
+        super().__init__(partition_fields)
         self._connect = connect
         self._database = database
         self._container_names = dict(container_names)
@@ -118,7 +117,9 @@ class CosmosDocumentStore(DocumentStore):
         self._closed = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "CosmosDocumentStore":
+    def from_settings(
+        cls, settings: Settings, partition_fields: Mapping[str, str]
+    ) -> "CosmosDocumentStore":
         # Parsed now, so a missing or malformed setting fails at startup, naming the setting.
         connection = cosmos_connection(settings)
 
@@ -129,83 +130,72 @@ class CosmosDocumentStore(DocumentStore):
             connect,
             database=database_name(settings),
             container_names=container_names(settings),
+            partition_fields=partition_fields,
         )
 
     def container_name(self, container: str) -> str:
         """The Cosmos DB container behind a logical name; other names map to themselves."""
         return self._container_names.get(container, container)
 
-    async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
-        check_key("partition key", partition_key)
-        check_key("id", id)
-        proxy = await self._container(container)
+    def partition_key_path(self, container: str) -> str:
+        """The partition key path the Cosmos DB container is created with."""
+        return partition_key_path(self.partition_field(container))
+
+    async def _read(self, key: DocumentKey) -> StoredDocument | None:
+        proxy = await self._container(key.container)
         try:
-            item = await proxy.read_item(item=id, partition_key=partition_key)
+            item = await proxy.read_item(item=key.id, partition_key=key.partition_key)
         except CosmosHttpResponseError as error:
             if _is_missing_document(error):
                 return None
             raise
         return _stored(item)
 
-    async def create(
-        self, container: str, partition_key: str, body: Mapping[str, Any]
-    ) -> StoredDocument:
-        document_id = checked_document_id(partition_key, body)
-        proxy = await self._container(container)
+    async def _create(self, key: DocumentKey, body: Mapping[str, Any]) -> StoredDocument:
+        proxy = await self._container(key.container)
         try:
             item = await proxy.create_item(body=dict(body))
         except CosmosHttpResponseError as error:
             if error.status_code == StatusCodes.CONFLICT:
-                raise already_exists(container, partition_key, document_id) from None
+                raise already_exists(key) from None
             raise
         return _stored(item)
 
-    async def replace(
-        self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
+    async def _replace(
+        self, key: DocumentKey, body: Mapping[str, Any], if_match: str
     ) -> StoredDocument:
-        document_id = checked_document_id(partition_key, body)
-        proxy = await self._container(container)
+        proxy = await self._container(key.container)
         try:
             item = await proxy.replace_item(
-                item=document_id,
+                item=key.id,
                 body=dict(body),
                 etag=if_match,
                 match_condition=MatchConditions.IfNotModified,
             )
         except CosmosHttpResponseError as error:
             if error.status_code == StatusCodes.PRECONDITION_FAILED:
-                raise etag_changed(document_id, if_match) from None
+                raise etag_changed(key.id, if_match) from None
             if _is_missing_document(error):
-                raise not_found(container, partition_key, document_id) from None
+                raise not_found(key) from None
             raise
         return _stored(item)
 
-    async def query(
-        self,
-        container: str,
-        partition_key: str,
-        *,
-        where: Mapping[str, JsonScalar],
-        newest_first_by: str,
-        limit: int,
-        continuation_token: str | None,
-    ) -> Page:
-        check_limit(limit)
-        check_key("partition key", partition_key)
-        sort = field_reference(newest_first_by)
-        conditions, parameters = equality_filters(where)
+    async def _query(self, query: PartitionQuery) -> Page:
+        sort = field_reference(query.newest_first_by)
+        conditions, parameters = equality_filters(query.where)
         # partition_key= below is what scopes the query to one partition; the same condition
         # in the text keeps the query's meaning plain wherever it is read (logs, diagnostics).
-        conditions.insert(0, f"c.{PARTITION_KEY_FIELD} = @partitionKey")
-        parameters.insert(0, {"name": "@partitionKey", "value": partition_key})
+        conditions.insert(0, f"{field_reference(query.partition_field)} = @partitionKey")
+        parameters.insert(0, {"name": "@partitionKey", "value": query.partition_key})
         sql = f"SELECT * FROM c{where_clause(conditions)} ORDER BY {sort} DESC, c.id DESC"
-        fingerprint = query_fingerprint(container, partition_key, where, newest_first_by)
+        token_from_client = query.continuation_token is not None
         cosmos_token = (
-            None if continuation_token is None else unwrap_token(continuation_token, fingerprint)
+            None
+            if query.continuation_token is None
+            else unwrap_token(query.continuation_token, query.fingerprint)
         )
-        proxy = await self._container(container)
+        proxy = await self._container(query.container)
         documents: list[StoredDocument] = []
-        token_from_client = continuation_token is not None
         # Cosmos DB may return short (even empty) pages before the end; keep reading until the
         # page is full or the results end, so a page is short only when it is the last one.
         while True:
@@ -213,8 +203,8 @@ class CosmosDocumentStore(DocumentStore):
                 proxy,
                 sql,
                 parameters,
-                partition_key,
-                max_items=limit - len(documents),
+                query.partition_key,
+                max_items=query.limit - len(documents),
                 continuation_token=cosmos_token,
                 token_from_client=token_from_client,
             )
@@ -222,41 +212,35 @@ class CosmosDocumentStore(DocumentStore):
             documents.extend(_stored(item) for item in items)
             if cosmos_token is None:
                 break
-            if len(documents) >= limit:
+            if len(documents) >= query.limit:
                 # A full page comes with a token even when nothing follows it; look one item
                 # ahead so that the last page carries no token, as the port promises.
-                if not await self._any_after(proxy, sql, parameters, partition_key, cosmos_token):
+                if not await self._any_after(
+                    proxy, sql, parameters, query.partition_key, cosmos_token
+                ):
                     cosmos_token = None
                 break
-        next_token = None if cosmos_token is None else wrap_token(cosmos_token, fingerprint)
+        next_token = None if cosmos_token is None else wrap_token(cosmos_token, query.fingerprint)
         return Page(documents=documents, continuation_token=next_token)
 
-    async def find_across_partitions(
-        self,
-        container: str,
-        *,
-        where: Mapping[str, JsonScalar],
-        oldest_first_by: str,
-        limit: int,
-    ) -> list[StoredDocument]:
+    async def _find(self, query: CrossPartitionQuery) -> list[StoredDocument]:
         # The only cross-partition query: it fans out to every physical partition, so it is
         # for background sweeps (the outbox dispatcher), never for a request path.
-        check_limit(limit)
-        sort = field_reference(oldest_first_by)
-        conditions, parameters = equality_filters(where)
-        parameters.append({"name": "@limit", "value": limit})
+        sort = field_reference(query.oldest_first_by)
+        conditions, parameters = equality_filters(query.where)
+        parameters.append({"name": "@limit", "value": query.limit})
         sql = (
             f"SELECT TOP @limit * FROM c{where_clause(conditions)}"
-            f" ORDER BY {sort} ASC, c.{PARTITION_KEY_FIELD} ASC, c.id ASC"
+            f" ORDER BY {sort} ASC, {field_reference(query.partition_field)} ASC, c.id ASC"
         )
-        proxy = await self._container(container)
+        proxy = await self._container(query.container)
         # No partition_key: the aio SDK then runs the query across partitions by itself (its
         # query_items passes enable_cross_partition_query on to the HTTP layer, which rejects it).
-        items = proxy.query_items(query=sql, parameters=parameters, max_item_count=limit)
+        items = proxy.query_items(query=sql, parameters=parameters, max_item_count=query.limit)
         documents: list[StoredDocument] = []
         async for item in items:
             documents.append(_stored(item))
-            if len(documents) >= limit:
+            if len(documents) >= query.limit:
                 break
         return documents
 
@@ -290,7 +274,7 @@ class CosmosDocumentStore(DocumentStore):
         # One read per container and process: without it a missing container would look like
         # a missing document (both are 404) and read() would quietly return None.
         try:
-            await proxy.read()
+            properties = await proxy.read()
         except CosmosHttpResponseError as error:
             if error.status_code == StatusCodes.NOT_FOUND:
                 raise RuntimeError(
@@ -298,6 +282,16 @@ class CosmosDocumentStore(DocumentStore):
                     " exist; create it with: python -m tools.provision"
                 ) from error
             raise
+        # A container partitioned by another path would file documents under no partition key,
+        # where the app's point reads and queries never find them.
+        expected = self.partition_key_path(container)
+        paths = properties.get("partitionKey", {}).get("paths")
+        if paths != [expected]:
+            raise RuntimeError(
+                f"Cosmos DB container '{name}' is partitioned by {paths}, not ['{expected}'];"
+                " a partition key cannot change: see docs/reliability.md, Changing a"
+                " container's partition key"
+            )
         return proxy
 
     async def _any_after(
@@ -354,6 +348,11 @@ class CosmosDocumentStore(DocumentStore):
             raise
         next_token: str | None = getattr(pages, "continuation_token", None)
         return documents, next_token or None
+
+
+def partition_key_path(partition_field: str) -> str:
+    """``customer`` -> ``/customer``: the Cosmos DB path of a top-level partition field."""
+    return f"/{partition_field}"
 
 
 def database_name(settings: Settings) -> str:

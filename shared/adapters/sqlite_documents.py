@@ -20,24 +20,18 @@ from typing import Any
 
 from shared.adapters.sqlite_database import SqliteDatabase
 from shared.document_rules import (
+    CrossPartitionQuery,
+    DocumentKey,
+    PartitionQuery,
+    RuleCheckedDocumentStore,
     already_exists,
-    check_key,
-    check_limit,
-    checked_document_id,
     decode_token,
     encode_token,
     etag_changed,
     field_segments,
     not_found,
-    query_fingerprint,
 )
-from shared.ports import (
-    DocumentStore,
-    InvalidContinuationToken,
-    JsonScalar,
-    Page,
-    StoredDocument,
-)
+from shared.ports import InvalidContinuationToken, JsonScalar, Page, StoredDocument
 
 # The expression indexes must spell json_extract exactly as the queries do, with the JSON path
 # as a literal: SQLite matches an expression index only against the same expression.
@@ -67,16 +61,19 @@ CREATE INDEX IF NOT EXISTS documents_by_outbox_status
 SortValue = str | int | float | None
 
 
-class SqliteDocumentStore(DocumentStore):
+class SqliteDocumentStore(RuleCheckedDocumentStore):
     """Documents in one SQLite file, safe to share between the web and worker processes."""
 
     def __init__(
         self,
         database_path: Path,
+        partition_fields: Mapping[str, str],
         time_to_live: Mapping[str, int] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """``time_to_live``: seconds by container, like Cosmos DB's ``defaultTtl``."""
+        """``partition_fields``: see RuleCheckedDocumentStore; ``time_to_live``: seconds by
+        container, like Cosmos DB's ``defaultTtl``."""
+        super().__init__(partition_fields)
         self._database = SqliteDatabase(database_path, SCHEMA)
         self._time_to_live = dict(time_to_live or {})
         self._clock = clock
@@ -89,15 +86,13 @@ class SqliteDocumentStore(DocumentStore):
         # Documents written before the store kept _ts have none: they do not expire.
         return "coalesce(json_extract(body, '$._ts') > ?, 1)", [int(self._clock()) - ttl]
 
-    async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
-        check_key("partition key", partition_key)
-        check_key("id", id)
-        live, values = self._live(container)
+    async def _read(self, key: DocumentKey) -> StoredDocument | None:
+        live, values = self._live(key.container)
         row = await self._database.read(
             lambda connection: connection.execute(
                 "SELECT etag, body FROM documents"
                 f" WHERE container = ? AND partition_key = ? AND id = ? AND {live}",
-                (container, partition_key, id, *values),
+                (key.container, key.partition_key, key.id, *values),
             ).fetchone()
         )
         if row is None:
@@ -105,79 +100,63 @@ class SqliteDocumentStore(DocumentStore):
         etag, body = row
         return _stored(etag, body)
 
-    async def create(
-        self, container: str, partition_key: str, body: Mapping[str, Any]
-    ) -> StoredDocument:
-        document_id = checked_document_id(partition_key, body)
+    async def _create(self, key: DocumentKey, body: Mapping[str, Any]) -> StoredDocument:
         text = self._to_stored_json(body)
         etag = _new_etag()
 
         def insert(connection: sqlite3.Connection) -> None:
-            self._delete_expired(connection, container)
+            self._delete_expired(connection, key.container)
             connection.execute(
                 "INSERT INTO documents (container, partition_key, id, etag, body)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (container, partition_key, document_id, etag, text),
+                (key.container, key.partition_key, key.id, etag, text),
             )
 
         try:
             await self._database.write(insert)
         except sqlite3.IntegrityError:
-            raise already_exists(container, partition_key, document_id) from None
+            raise already_exists(key) from None
         return _stored(etag, text)
 
-    async def replace(
-        self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
+    async def _replace(
+        self, key: DocumentKey, body: Mapping[str, Any], if_match: str
     ) -> StoredDocument:
-        document_id = checked_document_id(partition_key, body)
         text = self._to_stored_json(body)
         etag = _new_etag()
-        key = (container, partition_key, document_id)
+        where = (key.container, key.partition_key, key.id)
 
         # One write transaction from the ETag check to the update: no other process can
         # replace the document in between.
         def check_and_update(connection: sqlite3.Connection) -> None:
-            self._delete_expired(connection, container)
+            self._delete_expired(connection, key.container)
             row = connection.execute(
                 "SELECT etag FROM documents WHERE container = ? AND partition_key = ? AND id = ?",
-                key,
+                where,
             ).fetchone()
             if row is None:
-                raise not_found(container, partition_key, document_id)
+                raise not_found(key)
             if row[0] != if_match:
-                raise etag_changed(document_id, if_match)
+                raise etag_changed(key.id, if_match)
             connection.execute(
                 "UPDATE documents SET etag = ?, body = ?"
                 " WHERE container = ? AND partition_key = ? AND id = ?",
-                (etag, text, *key),
+                (etag, text, *where),
             )
 
         await self._database.write(check_and_update)
         return _stored(etag, text)
 
-    async def query(
-        self,
-        container: str,
-        partition_key: str,
-        *,
-        where: Mapping[str, JsonScalar],
-        newest_first_by: str,
-        limit: int,
-        continuation_token: str | None,
-    ) -> Page:
-        check_limit(limit)
-        check_key("partition key", partition_key)
-        sort = _json_extract(newest_first_by)
-        fingerprint = query_fingerprint(container, partition_key, where, newest_first_by)
-        live, values = self._live(container)
+    async def _query(self, query: PartitionQuery) -> Page:
+        sort = _json_extract(query.newest_first_by)
+        live, values = self._live(query.container)
         conditions = ["container = ?", "partition_key = ?", live]
-        parameters: list[Any] = [container, partition_key, *values]
-        _add_filters(where, conditions, parameters)
-        if continuation_token is not None:
-            last_sort_value, last_id = _decode_position(continuation_token, fingerprint)
+        parameters: list[Any] = [query.container, query.partition_key, *values]
+        _add_filters(query.where, conditions, parameters)
+        if query.continuation_token is not None:
+            last_sort_value, last_id = _decode_position(query.continuation_token, query.fingerprint)
             _add_after_condition(sort, last_sort_value, last_id, conditions, parameters)
         # One row more than the page tells whether another page follows.
-        parameters.append(limit + 1)
+        parameters.append(query.limit + 1)
         sql = (
             f"SELECT etag, body, {sort}, id FROM documents"
             f" WHERE {' AND '.join(conditions)}"
@@ -186,31 +165,25 @@ class SqliteDocumentStore(DocumentStore):
         rows = await self._database.read(
             lambda connection: connection.execute(sql, parameters).fetchall()
         )
-        page = rows[:limit]
+        page = rows[: query.limit]
         next_token = None
-        if len(rows) > limit:
+        if len(rows) > query.limit:
             _, _, last_sort_value, last_id = page[-1]
-            next_token = encode_token(fingerprint, {"v": last_sort_value, "id": last_id})
+            next_token = encode_token(query.fingerprint, {"v": last_sort_value, "id": last_id})
         return Page(
             documents=[_stored(etag, body) for etag, body, _, _ in page],
             continuation_token=next_token,
         )
 
-    async def find_across_partitions(
-        self,
-        container: str,
-        *,
-        where: Mapping[str, JsonScalar],
-        oldest_first_by: str,
-        limit: int,
-    ) -> list[StoredDocument]:
-        check_limit(limit)
-        sort = _json_extract(oldest_first_by)
-        live, values = self._live(container)
+    async def _find(self, query: CrossPartitionQuery) -> list[StoredDocument]:
+        sort = _json_extract(query.oldest_first_by)
+        live, values = self._live(query.container)
         conditions = ["container = ?", live]
-        parameters: list[Any] = [container, *values]
-        _add_filters(where, conditions, parameters)
-        parameters.append(limit)
+        parameters: list[Any] = [query.container, *values]
+        _add_filters(query.where, conditions, parameters)
+        parameters.append(query.limit)
+        # The partition_key column holds the partition field's value: the same order as
+        # Cosmos DB's ORDER BY on that field.
         sql = (
             f"SELECT etag, body FROM documents WHERE {' AND '.join(conditions)}"
             f" ORDER BY {sort}, partition_key, id LIMIT ?"

@@ -52,7 +52,6 @@ class Quarantine:
         body_base64, body_text = body_fields(message.body)
         record = PoisonRecord(
             id=record_id(message.message_id, message.body),
-            customer=message.queue,
             queue=message.queue,
             message_id=message.message_id,
             correlation_id=message.correlation_id,

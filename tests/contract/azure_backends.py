@@ -77,8 +77,10 @@ def configured_cosmos_settings() -> Settings:
 
 
 @asynccontextmanager
-async def cosmos_document_store(settings: Settings) -> AsyncIterator[DocumentStore]:
-    store = CosmosDocumentStore.from_settings(settings)
+async def cosmos_document_store(
+    settings: Settings, partition_fields: Mapping[str, str]
+) -> AsyncIterator[DocumentStore]:
+    store = CosmosDocumentStore.from_settings(settings, partition_fields)
     # A second client for creating and deleting containers: the store under test stays the
     # store the app builds, with nothing added.
     admin = await open_cosmos_client(cosmos_connection(settings))
@@ -173,7 +175,7 @@ class ProvisioningDocumentStore(DocumentStore):
         try:
             await self._database.get_container_client(name).read()
         except CosmosResourceNotFoundError:
-            await ensure_container(self._database, name)
+            await ensure_container(self._database, name, self._store.partition_key_path(container))
             self._created.append(name)
         self._ready.add(container)
 

@@ -11,7 +11,7 @@
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Protocol
@@ -43,9 +43,10 @@ class QueueUnderTest(Protocol):
     async def abandon(self, message: func.ServiceBusMessage) -> None: ...
 
 
-# Each factory gets the test's request (for the stand-in fixtures) and a temporary directory.
+# Each factory gets the test's request (for the stand-in fixtures), a temporary directory and
+# the partition field of each container the test uses.
 DocumentStoreFactory = Callable[
-    [pytest.FixtureRequest, Path], AbstractAsyncContextManager[DocumentStore]
+    [pytest.FixtureRequest, Path, Mapping[str, str]], AbstractAsyncContextManager[DocumentStore]
 ]
 QueueFactory = Callable[
     [pytest.FixtureRequest, Path, str], AbstractAsyncContextManager[QueueUnderTest]
@@ -54,9 +55,9 @@ QueueFactory = Callable[
 
 @asynccontextmanager
 async def sqlite_document_store(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, partition_fields: Mapping[str, str]
 ) -> AsyncIterator[DocumentStore]:
-    store = SqliteDocumentStore(tmp_path / "documents.sqlite3")
+    store = SqliteDocumentStore(tmp_path / "documents.sqlite3", partition_fields)
     try:
         yield store
     finally:
@@ -65,25 +66,25 @@ async def sqlite_document_store(
 
 @asynccontextmanager
 async def cosmos_document_store(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, partition_fields: Mapping[str, str]
 ) -> AsyncIterator[DocumentStore]:
     # Imported here: the embedded backends run without the Azure SDKs loaded.
     from tests.contract import azure_backends
 
     settings = azure_backends.configured_cosmos_settings()
-    async with azure_backends.cosmos_document_store(settings) as store:
+    async with azure_backends.cosmos_document_store(settings, partition_fields) as store:
         yield store
 
 
 @asynccontextmanager
 async def cosmos_stand_in_document_store(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, partition_fields: Mapping[str, str]
 ) -> AsyncIterator[DocumentStore]:
     from tests.contract import azure_backends
 
     connection: str = request.getfixturevalue("cosmosdb_stand_in")
     settings = Settings({COSMOS_CONNECTION: connection})
-    async with azure_backends.cosmos_document_store(settings) as store:
+    async with azure_backends.cosmos_document_store(settings, partition_fields) as store:
         yield store
 
 

@@ -42,9 +42,11 @@ def servicebus_stand_in(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
 
 @pytest.fixture(params=_backend_params(list(DOCUMENT_STORES)))
 async def document_store(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, container: str, queue_container: str
 ) -> AsyncIterator[DocumentStore]:
-    async with DOCUMENT_STORES[request.param](request, tmp_path) as store:
+    # Partitioned as the app's containers are: carts by customer, poison records by queue.
+    partition_fields = {container: "customer", queue_container: "queue"}
+    async with DOCUMENT_STORES[request.param](request, tmp_path, partition_fields) as store:
         yield store
 
 
@@ -59,5 +61,12 @@ async def queue(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 @pytest.fixture
 def container() -> str:
-    """A container name no other test uses, so tests can share one Cosmos DB account."""
+    """A container name no other test uses, so tests can share one Cosmos DB account; its
+    documents keep their partition key in ``customer``."""
     return unique("contract")
+
+
+@pytest.fixture
+def queue_container() -> str:
+    """Another container of the test's own, partitioned by a ``queue`` field instead."""
+    return unique("contract-by-queue")

@@ -431,6 +431,41 @@ async def test_a_document_must_carry_its_partition_key(
     assert await document_store.read(container, customer, created.body["id"]) == created
 
 
+async def test_each_container_keeps_its_partition_key_in_its_own_field(
+    document_store: DocumentStore, queue_container: str
+) -> None:
+    # Like the poison records: partitioned by the queue's name, in a field named for it.
+    queue = unique("queue")
+    record = {"id": unique("record"), "queue": queue, "recordedAt": at(1)}
+
+    created = await document_store.create(queue_container, queue, record)
+
+    assert await document_store.read(queue_container, queue, record["id"]) == created
+    page = await newest_first(document_store, queue_container, queue, newest_first_by="recordedAt")
+    assert page.documents == [created]
+    # A "customer" field holding the key is no partition field in this container.
+    misplaced = {"id": unique("record"), "customer": queue, "recordedAt": at(2)}
+    with pytest.raises(ValueError, match="'queue' field must equal the partition key"):
+        await document_store.create(queue_container, queue, misplaced)
+    with pytest.raises(ValueError, match="'queue' field must equal the partition key"):
+        await document_store.replace(
+            queue_container, queue, {**record, "queue": "another"}, if_match=created.etag
+        )
+
+
+async def test_a_container_without_a_partition_field_is_refused(
+    document_store: DocumentStore,
+) -> None:
+    unknown = unique("unknown")
+    customer = unique("customer")
+    with pytest.raises(ValueError, match="no partition field"):
+        await document_store.create(unknown, customer, cart(customer))
+    with pytest.raises(ValueError, match="no partition field"):
+        await document_store.read(unknown, customer, "cart-1")
+    with pytest.raises(ValueError, match="no partition field"):
+        await newest_first(document_store, unknown, customer)
+
+
 @pytest.mark.parametrize(
     "path",
     ["", "a..b", "a.", "1abc", "a-b", "a b", "a['b']", "items[0]", "status\n", "s') OR 1=1 --"],
@@ -486,7 +521,10 @@ async def test_a_limit_below_one_is_refused(
     ids=["another-partition", "another-container", "another-filter", "another-order"],
 )
 async def test_a_continuation_token_is_refused_by_any_other_query(
-    document_store: DocumentStore, container: str, other_query: dict[str, Any]
+    document_store: DocumentStore,
+    container: str,
+    queue_container: str,
+    other_query: dict[str, Any],
 ) -> None:
     customer = unique("customer")
     for minute in range(3):
@@ -503,7 +541,7 @@ async def test_a_continuation_token_is_refused_by_any_other_query(
     if "partition" in other_query:
         query["partition_key"] = unique("customer")
     elif "container" in other_query:
-        query["container"] = unique("contract")
+        query["container"] = queue_container
     else:
         query.update(other_query)
 

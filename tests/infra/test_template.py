@@ -18,15 +18,10 @@ from shared.adapters.azure_connections import (
     cosmos_connection,
     service_bus_connection,
 )
-from shared.adapters.cosmos_documents import (
-    DEFAULT_DATABASE,
-    PARTITION_KEY_PATH,
-    container_names,
-    database_name,
-)
+from shared.adapters.cosmos_documents import DEFAULT_DATABASE, container_names, database_name
 from shared.adapters.servicebus_sender import ServiceBusSender
 from shared.bootstrap import build_application
-from shared.poison_store import PARTITION_FIELD, POISON_MESSAGES
+from shared.poison_store import POISON_MESSAGES
 from shared.repositories import CARTS, ORDERS
 from shared.settings import AZURE_PLATFORM_VARIABLES, DEFAULT_OUTBOX_SWEEP_SCHEDULE, Settings
 from shared.telemetry.setup import managed_identity_client_id
@@ -49,7 +44,7 @@ from tests.infra.settings_read import (
     settings_read_by_bindings,
     settings_read_by_code,
 )
-from tools.provision import INDEXING_POLICY
+from tools.provision import APP_CONTAINERS, INDEXING_POLICY
 
 # Settings the code reads that must NOT be set in Azure, and why.
 NOT_FOR_AZURE = {
@@ -226,7 +221,8 @@ def test_names_match_the_code_defaults() -> None:
     assert template.variable("databaseName") == DEFAULT_DATABASE == database_name(settings)
     assert container_names(settings) == {CARTS: CARTS, ORDERS: ORDERS}
     created = [
-        template.value(name) for name in template.module_params("database")["containerNames"]
+        template.value(container["name"])
+        for container in template.module_params("database")["containers"]
     ]
     assert sorted(created) == sorted([CARTS, ORDERS, POISON_MESSAGES])
     assert settings.get("OutboxSweepSchedule") == DEFAULT_OUTBOX_SWEEP_SCHEDULE
@@ -241,10 +237,22 @@ def test_names_match_the_code_defaults() -> None:
 
 
 def test_every_container_is_partitioned_and_indexed_as_the_code_expects() -> None:
+    template = main()
+    declared = {
+        template.value(container["name"]): container["partitionKeyPath"]
+        for container in template.module_params("database")["containers"]
+    }
+    # carts and orders by /customer, poison-messages by /queue: as the stores and
+    # tools.provision partition them.
+    assert declared == APP_CONTAINERS
     container = the_resource("Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
     resource = container.properties["resource"]
-    assert resource["partitionKey"]["paths"] == [PARTITION_KEY_PATH]
-    assert f"/{PARTITION_FIELD}" == PARTITION_KEY_PATH  # poison messages too
+    # Each container of the loop gets the partition key path declared for it.
+    [path] = resource["partitionKey"]["paths"]
+    assert path["operator"]["operands"] == {
+        "operand_1": "container",
+        "operand_2": "partitionKeyPath",
+    }
     assert resource["indexingPolicy"] == INDEXING_POLICY
 
 

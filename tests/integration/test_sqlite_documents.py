@@ -18,6 +18,8 @@ from shared.ports import InvalidContinuationToken, PreconditionFailed, StoredDoc
 
 CONTAINER = "carts"
 CUSTOMER = "customer-1"
+# Carts keep their partition key in "customer", the poison records of this test in "queue".
+PARTITION_FIELDS = {CONTAINER: "customer", "poison": "queue"}
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def database_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def store(database_path: Path) -> AsyncIterator[SqliteDocumentStore]:
-    store = SqliteDocumentStore(database_path)
+    store = SqliteDocumentStore(database_path, PARTITION_FIELDS)
     yield store
     await store.close()
 
@@ -40,7 +42,7 @@ async def test_concurrent_replaces_with_one_etag_have_exactly_one_winner(
         CONTAINER, CUSTOMER, {"customer": CUSTOMER, "id": "cart-1", "version": 0}
     )
     # Separate stores have separate connections, as separate processes would.
-    contenders = [SqliteDocumentStore(database_path) for _ in range(8)]
+    contenders = [SqliteDocumentStore(database_path, PARTITION_FIELDS) for _ in range(8)]
     try:
         outcomes = await asyncio.gather(
             *(
@@ -66,13 +68,13 @@ async def test_concurrent_replaces_with_one_etag_have_exactly_one_winner(
 
 
 async def test_documents_survive_closing_and_reopening_the_file(database_path: Path) -> None:
-    first = SqliteDocumentStore(database_path)
+    first = SqliteDocumentStore(database_path, PARTITION_FIELDS)
     created = await first.create(
         CONTAINER, CUSTOMER, {"customer": CUSTOMER, "id": "cart-1", "items": [1, 2]}
     )
     await first.close()
 
-    reopened = SqliteDocumentStore(database_path)
+    reopened = SqliteDocumentStore(database_path, PARTITION_FIELDS)
     try:
         assert await reopened.read(CONTAINER, CUSTOMER, "cart-1") == created
     finally:
@@ -164,9 +166,11 @@ async def test_documents_of_a_container_with_a_time_to_live_expire_after_their_l
     database_path: Path,
 ) -> None:
     now = [1_000_000.0]
-    store = SqliteDocumentStore(database_path, {"poison": 60}, clock=lambda: now[0])
+    store = SqliteDocumentStore(
+        database_path, PARTITION_FIELDS, {"poison": 60}, clock=lambda: now[0]
+    )
     try:
-        record = {"customer": "queue-1", "id": "m-1", "status": "poisoned"}
+        record = {"queue": "queue-1", "id": "m-1", "status": "poisoned"}
         created = await store.create("poison", "queue-1", record)
         await store.create("carts", CUSTOMER, {"customer": CUSTOMER, "id": "c-1"})
         now[0] += 50

@@ -61,13 +61,14 @@ class FakeContainer:
     error: Exception | None = None
     read_error: Exception | None = None
     query_result: FakeQueryResult | None = None
+    partition_key_path: str = "/customer"
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     async def read(self) -> dict[str, Any]:
         self.calls.append(("read", {}))
         if self.read_error is not None:
             raise self.read_error
-        return {"id": self.name}
+        return {"id": self.name, "partitionKey": {"paths": [self.partition_key_path]}}
 
     async def read_item(self, **kwargs: Any) -> dict[str, Any]:
         return self._answer("read_item", kwargs)

@@ -28,6 +28,8 @@ from shared.adapters.cosmos_documents import (
     strip_system_properties,
 )
 from shared.adapters.cosmos_queries import wrap_token
+from shared.partitioning import PARTITION_FIELDS
+from shared.poison_store import POISON_MESSAGES
 from shared.ports import (
     DocumentAlreadyExists,
     DocumentNotFound,
@@ -66,7 +68,10 @@ def store(client: FakeCosmosClient, connects: list[int]) -> CosmosDocumentStore:
         return CosmosConnectionHandle(client)  # type: ignore[arg-type]
 
     return CosmosDocumentStore(
-        connect, database="shop-db", container_names={"carts": "carts-v2", "orders": "orders"}
+        connect,
+        database="shop-db",
+        container_names={"carts": "carts-v2", "orders": "orders"},
+        partition_fields=PARTITION_FIELDS,
     )
 
 
@@ -427,11 +432,27 @@ async def test_logical_names_map_to_configured_containers_and_others_to_themselv
     store: CosmosDocumentStore, client: FakeCosmosClient
 ) -> None:
     container(client, "carts-v2", error=CosmosResourceNotFoundError(status_code=404, message=""))
-    container(client, "poison", error=CosmosResourceNotFoundError(status_code=404, message=""))
+    container(
+        client,
+        POISON_MESSAGES,
+        partition_key_path="/queue",
+        error=CosmosResourceNotFoundError(status_code=404, message=""),
+    )
     await store.read("carts", "anna", "cart-1")
-    await store.read("poison", "anna", "cart-1")
-    assert set(client.containers) == {"carts-v2", "poison"}
+    await store.read(POISON_MESSAGES, "submit-order", "message-1")
+    assert set(client.containers) == {"carts-v2", POISON_MESSAGES}
     assert set(client.databases) == {"shop-db"}
+
+
+async def test_a_container_partitioned_by_another_path_is_refused_before_any_write(
+    store: CosmosDocumentStore, client: FakeCosmosClient
+) -> None:
+    # poison-messages as it was created before it was partitioned by /queue.
+    old = container(client, POISON_MESSAGES, partition_key_path="/customer")
+    record = {"id": "message-1", "queue": "submit-order"}
+    with pytest.raises(RuntimeError, match=r"partitioned by \['/customer'\], not \['/queue'\]"):
+        await store.create(POISON_MESSAGES, "submit-order", record)
+    assert [name for name, _ in old.calls] == ["read"]
 
 
 async def test_a_missing_container_says_how_to_create_it(
@@ -463,7 +484,8 @@ def test_from_settings_reads_database_and_container_names() -> None:
                 "CosmosDbConnection": "AccountEndpoint=http://localhost:8081/;AccountKey=a2V5;",
                 "CosmosDbCartsContainer": "carts-2026",
             }
-        )
+        ),
+        PARTITION_FIELDS,
     )
     assert store.container_name("carts") == "carts-2026"
     assert store.container_name("orders") == "orders"
@@ -472,7 +494,7 @@ def test_from_settings_reads_database_and_container_names() -> None:
 
 def test_from_settings_fails_at_once_naming_the_missing_connection() -> None:
     with pytest.raises(SettingError, match="CosmosDbConnection__accountEndpoint"):
-        CosmosDocumentStore.from_settings(Settings({}))
+        CosmosDocumentStore.from_settings(Settings({}), PARTITION_FIELDS)
 
 
 async def test_a_client_that_cannot_reach_the_account_is_closed_and_the_error_raised() -> None:

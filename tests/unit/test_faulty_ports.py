@@ -22,6 +22,7 @@ from shared.faults import (
     InjectedFault,
 )
 from shared.faulty_ports import FaultyCarts, FaultyOrders, FaultySender
+from shared.partitioning import PARTITION_FIELDS
 from shared.ports import MessageSender, OutgoingMessage
 from shared.repositories import CartRepository, OrderRepository
 from shared.retention import TIME_TO_LIVE_SECONDS
@@ -46,7 +47,9 @@ def injector(**settings: str) -> FaultInjector:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[SqliteDocumentStore]:
-    documents = SqliteDocumentStore(tmp_path / "documents.sqlite3", TIME_TO_LIVE_SECONDS)
+    documents = SqliteDocumentStore(
+        tmp_path / "documents.sqlite3", PARTITION_FIELDS, TIME_TO_LIVE_SECONDS
+    )
     try:
         yield documents
     finally:
