@@ -337,6 +337,8 @@ class HttpServer:
 
     async def _read_body(self, request: web.Request) -> bytes:
         """The whole body, within the body timeout while any of it is still to arrive."""
+        if not request.body_exists:
+            return b""
         if request.content.is_eof():
             # Received in full (or there is none): reading cannot wait, so no timer is armed.
             return await request.read()
