@@ -16,6 +16,11 @@ loss.
 
 Reads run on a second connection and thread, so they never wait behind a commit's fsync; in WAL
 mode each read sees every write that has been answered.
+
+Every ``SqliteDatabase`` of one file in a process shares that writer and reader: the app's
+queue sender and the local host's queue consumer are two handles on one queue file, so their
+writes commit together instead of taking turns at SQLite's file lock (a second connection that
+finds the file locked sleeps in SQLite's busy handler, a millisecond and more each time).
 """
 
 import asyncio
@@ -48,11 +53,58 @@ class _Write:
 
 
 class SqliteDatabase:
-    """A database file with a writer and a reader connection, opened on first use."""
+    """A handle on a database file; the file's writer and reader open on first use."""
 
     def __init__(self, path: Path, schema: str) -> None:
         self.path = path
         self._schema = schema
+        self._file: _DatabaseFile | None = None
+        self._closed = False
+
+    def _attach(self) -> "_DatabaseFile":
+        if self._closed:
+            raise RuntimeError(f"The SQLite database {self.path} was closed.")
+        if self._file is None:
+            key = self.path.absolute()
+            file = _open_files.get(key)
+            if file is None:
+                file = _open_files[key] = _DatabaseFile(self.path, self._schema)
+            elif file.schema != self._schema:
+                raise ValueError(f"{self.path} is open in this process with another schema.")
+            file.handles += 1
+            self._file = file
+        return self._file
+
+    async def write(self, work: Work[T]) -> T:
+        """``work(connection)`` inside a write transaction; returns once it is committed."""
+        return await self._attach().write(work)
+
+    async def read(self, work: Work[T]) -> T:
+        """``work(connection)`` on the reader connection, outside any write transaction."""
+        return await self._attach().read(work)
+
+    async def close(self) -> None:
+        """Let go of the file; the last handle of it in this process closes its connections."""
+        if self._closed:
+            return
+        self._closed = True
+        file, self._file = self._file, None
+        if file is None:
+            return
+        file.handles -= 1
+        if file.handles == 0:
+            if _open_files.get(file.path.absolute()) is file:
+                del _open_files[file.path.absolute()]
+            await file.close()
+
+
+class _DatabaseFile:
+    """The writer and reader connections of one file in this process, opened on first use."""
+
+    def __init__(self, path: Path, schema: str) -> None:
+        self.path = path
+        self.schema = schema
+        self.handles = 0
         self._writes: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._reader: ThreadPoolExecutor | None = None
@@ -61,7 +113,6 @@ class SqliteDatabase:
         self._opening = asyncio.Lock()
 
     async def write(self, work: Work[T]) -> T:
-        """``work(connection)`` inside a write transaction; returns once it is committed."""
         await self._open()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
@@ -71,7 +122,6 @@ class SqliteDatabase:
         return await future
 
     async def read(self, work: Work[T]) -> T:
-        """``work(connection)`` on the reader connection, outside any write transaction."""
         await self._open()
         assert self._reader is not None
         return await asyncio.get_running_loop().run_in_executor(self._reader, self._read, work)
@@ -124,7 +174,7 @@ class SqliteDatabase:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = _connect(self.path)
         try:
-            connection.executescript(f"BEGIN IMMEDIATE;\n{self._schema}\nCOMMIT;")
+            connection.executescript(f"BEGIN IMMEDIATE;\n{self.schema}\nCOMMIT;")
         except BaseException:
             connection.close()
             raise
@@ -158,6 +208,10 @@ class SqliteDatabase:
                     return
         finally:
             connection.close()
+
+
+# The open files of this process, by absolute path.
+_open_files: dict[Path, _DatabaseFile] = {}
 
 
 def _commit_together(connection: sqlite3.Connection, batch: list[_Write]) -> None:

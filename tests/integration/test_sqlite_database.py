@@ -4,6 +4,7 @@ keeps its own outcome, and nobody hears of a write before it is committed.
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -110,3 +111,30 @@ async def test_connections_run_with_the_stated_durability(database: SqliteDataba
     )
 
     assert {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[level] == SYNCHRONOUS == "FULL"
+
+
+async def test_handles_of_one_file_share_its_writer(database: SqliteDatabase) -> None:
+    # The app's queue sender and the local host's consumer are two handles on one file: one
+    # writer commits both, instead of two connections taking turns at SQLite's file lock.
+    other = SqliteDatabase(database.path, SCHEMA)
+
+    await asyncio.gather(
+        *(
+            handle.write(insert(f"{name}{n}"))
+            for n in range(25)
+            for name, handle in (("a", database), ("b", other))
+        )
+    )
+
+    writers = [t for t in threading.enumerate() if t.name == f"sqlite-writer-{database.path.name}"]
+    assert len(writers) == 1
+    await other.close()
+    await database.write(insert("after"))  # closing one handle leaves the file to the others
+    assert len(committed(database.path)) == 51
+
+
+async def test_a_closed_handle_refuses_work(database: SqliteDatabase) -> None:
+    await database.close()
+
+    with pytest.raises(RuntimeError, match="was closed"):
+        await database.write(insert("late"))
