@@ -4,6 +4,10 @@ Behaves like the Service Bus extension with ``autoCompleteMessages``: a message 
 when the function returns and abandoned when it raises (the queue dead-letters it past its max
 delivery count). Up to ``maxConcurrentCalls`` invocations run at once, and each message's lock
 is renewed while its invocation runs (queue_lock_renewal.py).
+
+The messages whose functions returned are completed together, in the same transaction that
+receives messages for the slots they freed: one commit for a batch, where completing each
+message and receiving for each free slot would commit twice per message.
 """
 
 import asyncio
@@ -49,6 +53,8 @@ class QueueConsumer:
         self._max_auto_lock_renewal = max_auto_lock_renewal
         self._function_timeout = function_timeout
         self._in_flight: set[asyncio.Task[None]] = set()
+        # Messages whose function returned, to be completed with the next receive.
+        self._completed: list[ReceivedMessage] = []
         self._stopping = asyncio.Event()
         # Set when an invocation finishes or the consumer stops: a slot may be free.
         self._wake = asyncio.Event()
@@ -66,7 +72,7 @@ class QueueConsumer:
                 await self._wake.wait()
                 continue
             try:
-                messages = await self._queue.receive(free)
+                messages = await self._complete_and_receive(free)
             except Exception:
                 log.exception("Receiving from queue '%s' failed; trying again.", self.queue_name)
                 await self._pause(ERROR_BACKOFF_SECONDS)
@@ -90,21 +96,27 @@ class QueueConsumer:
         """Wait up to ``seconds`` for running invocations, then cancel the rest.
 
         A cancelled invocation abandons its message, so it is delivered again at once; one that
-        cannot even do that is delivered again when its lock expires.
+        cannot even do that is delivered again when its lock expires. What returned meanwhile
+        is completed as it returns.
         """
-        if not self._in_flight:
-            return
-        _, pending = await asyncio.wait(set(self._in_flight), timeout=max(seconds, 0))
-        if not pending:
-            return
-        log.warning(
-            "Stopping: %d invocation(s) of '%s' still running; cancelling them.",
-            len(pending),
-            self._function.name,
-        )
-        for task in pending:
-            task.cancel()
-        await asyncio.wait(pending, timeout=SETTLE_AFTER_CANCEL_SECONDS)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(seconds, 0)
+        while self._in_flight and (remaining := deadline - loop.time()) > 0:
+            await asyncio.wait(
+                set(self._in_flight), timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+            )
+            await self._complete_finished()
+        pending = set(self._in_flight)
+        if pending:
+            log.warning(
+                "Stopping: %d invocation(s) of '%s' still running; cancelling them.",
+                len(pending),
+                self._function.name,
+            )
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=SETTLE_AFTER_CANCEL_SECONDS)
+        await self._complete_finished()
 
     async def close(self) -> None:
         await self._queue.close()
@@ -115,13 +127,43 @@ class QueueConsumer:
         if not task.cancelled() and task.exception() is not None:
             log.error("Processing a message failed unexpectedly.", exc_info=task.exception())
 
-    async def _wait_for_messages(self) -> None:
-        """Until a message may be available or the consumer stops."""
-        stopping = asyncio.create_task(self._stopping.wait())
+    async def _complete_and_receive(self, max_messages: int) -> list[ReceivedMessage]:
+        """Complete what returned and receive up to ``max_messages``, in one transaction."""
+        completed, self._completed = self._completed, []
         try:
-            while not self._stopping.is_set():
+            received, lost = await self._queue.complete_and_receive(completed, max_messages)
+        except Exception:
+            if completed:
+                log.exception(
+                    "Could not complete %d message(s) on '%s'; they will be delivered again "
+                    "when their locks expire.",
+                    len(completed),
+                    self.queue_name,
+                )
+            raise
+        for message in lost:
+            self._log_lock_lost("complete", message)
+        return received
+
+    async def _complete_finished(self) -> None:
+        if not self._completed:
+            return
+        with contextlib.suppress(Exception):  # logged; the messages come back later
+            await self._complete_and_receive(0)
+
+    async def _wait_for_messages(self) -> None:
+        """Until a message may be available, an invocation finished, or the consumer stops."""
+        if self._completed:
+            return  # complete them now, with the receive they make room for
+        self._wake.clear()
+        stopping = asyncio.create_task(self._stopping.wait())
+        finished = asyncio.create_task(self._wake.wait())
+        try:
+            while not self._stopping.is_set() and not self._wake.is_set():
                 arrival = asyncio.create_task(self._queue.wait_for_messages(IDLE_CHECK_SECONDS))
-                await asyncio.wait({arrival, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {arrival, stopping, finished}, return_when=asyncio.FIRST_COMPLETED
+                )
                 if not arrival.done():
                     arrival.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -134,6 +176,7 @@ class QueueConsumer:
             await self._pause(ERROR_BACKOFF_SECONDS)
         finally:
             stopping.cancel()
+            finished.cancel()
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -151,7 +194,10 @@ class QueueConsumer:
             renewal.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewal
-            await self._settle(message, succeeded)
+            if succeeded:
+                self._completed.append(message)  # completed with the next receive
+            else:
+                await self._abandon(message)
 
     async def _invoke(self, message: ReceivedMessage) -> bool:
         """True if the function returned, False if it (or the message conversion) raised."""
@@ -175,26 +221,24 @@ class QueueConsumer:
             return False  # invoke() has logged the exception with its traceback.
         return True
 
-    async def _settle(self, message: ReceivedMessage, succeeded: bool) -> None:
-        action = "complete" if succeeded else "abandon"
+    async def _abandon(self, message: ReceivedMessage) -> None:
         try:
-            if succeeded:
-                await self._queue.complete(message)
-            else:
-                await self._queue.abandon(message)
+            await self._queue.abandon(message)
         except MessageLockLost:
-            log.warning(
-                "Could not %s message '%s' on '%s': its lock was lost (it ran longer than the "
-                "lock, or another receiver took it). It will be delivered again.",
-                action,
-                message.message_id,
-                self.queue_name,
-            )
+            self._log_lock_lost("abandon", message)
         except Exception:
             log.exception(
-                "Could not %s message '%s' on '%s'; it will be delivered again when its lock "
-                "expires.",
-                action,
+                "Could not abandon message '%s' on '%s'; it will be delivered again when its "
+                "lock expires.",
                 message.message_id,
                 self.queue_name,
             )
+
+    def _log_lock_lost(self, action: str, message: ReceivedMessage) -> None:
+        log.warning(
+            "Could not %s message '%s' on '%s': its lock was lost (it ran longer than the "
+            "lock, or another receiver took it). It will be delivered again.",
+            action,
+            message.message_id,
+            self.queue_name,
+        )

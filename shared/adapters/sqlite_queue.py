@@ -206,35 +206,34 @@ class SqliteQueue(MessageSender):
         """Lock and return up to ``max_messages`` available messages, oldest first; never waits."""
         if max_messages < 1:
             raise ValueError("max_messages must be at least 1.")
+        received, _ = await self.complete_and_receive([], max_messages)
+        return received
+
+    async def complete_and_receive(
+        self, completed: Sequence[ReceivedMessage], max_messages: int
+    ) -> tuple[list[ReceivedMessage], list[ReceivedMessage]]:
+        """Complete ``completed`` and lock up to ``max_messages`` more, in one transaction.
+
+        A receiver that settles what it finished while it asks for more commits once for
+        both, instead of once per message and once more per receive. Returns the messages
+        received and the messages of ``completed`` whose lock was lost (they are not
+        completed: they will be delivered again).
+        """
+        if max_messages < 0:
+            raise ValueError("max_messages must not be negative.")
 
         # One write transaction from select to update: two processes never lock one message.
-        def lock_available(connection: sqlite3.Connection) -> list[ReceivedMessage]:
+        def settle_then_lock(
+            connection: sqlite3.Connection,
+        ) -> tuple[list[ReceivedMessage], list[ReceivedMessage]]:
             # Read the clock once the write lock is held: waiting for it must not age the lock.
             now = _now()
-            locked_until = now + _microseconds(self.lock_duration)
-            self._dead_letter_exhausted(connection, now)
-            rows = connection.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM queue_messages WHERE {_AVAILABLE}"
-                " ORDER BY sequence_number LIMIT ?",
-                (self.queue_name, now, max_messages),
-            ).fetchall()
-            received = [_received(row, _new_lock_token(), locked_until) for row in rows]
-            connection.executemany(
-                "UPDATE queue_messages SET delivery_count = ?, lock_token = ?, locked_until = ?"
-                " WHERE sequence_number = ?",
-                [
-                    (
-                        message.delivery_count,
-                        message.lock_token,
-                        locked_until,
-                        message.sequence_number,
-                    )
-                    for message in received
-                ],
-            )
-            return received
+            lost = self._delete_held(connection, completed, now)
+            if max_messages == 0:
+                return [], lost
+            return self._lock_available(connection, now, max_messages), lost
 
-        return await self._database.write(lock_available)
+        return await self._database.write(settle_then_lock)
 
     async def wait_for_messages(self, max_wait: float) -> bool:
         """Wait until a message may be available to receive(), for at most ``max_wait`` seconds.
@@ -265,14 +264,9 @@ class SqliteQueue(MessageSender):
 
     async def complete(self, message: ReceivedMessage) -> None:
         """Settle the message: it is deleted. MessageLockLost if the lock is no longer held."""
-
-        def delete(connection: sqlite3.Connection) -> None:
-            self._require_lock(connection, message, _now())
-            connection.execute(
-                "DELETE FROM queue_messages WHERE sequence_number = ?", (message.sequence_number,)
-            )
-
-        await self._database.write(delete)
+        _, lost = await self.complete_and_receive([message], 0)
+        if lost:
+            raise _lock_lost(message)
 
     async def abandon(self, message: ReceivedMessage) -> None:
         """Release the lock so the message is available again at once.
@@ -406,12 +400,50 @@ class SqliteQueue(MessageSender):
             (message.sequence_number, self.queue_name, message.lock_token, now),
         ).fetchone()
         if row is None:
-            raise MessageLockLost(
-                f"The lock on message '{message.message_id}' (sequence number"
-                f" {message.sequence_number}) expired or is held by another receiver."
-            )
+            raise _lock_lost(message)
         delivery_count: int = row[0]
         return delivery_count
+
+    def _delete_held(
+        self, connection: sqlite3.Connection, messages: Sequence[ReceivedMessage], now: int
+    ) -> list[ReceivedMessage]:
+        """Delete the messages whose lock is still held; returns the others."""
+        held: list[ReceivedMessage] = []
+        lost: list[ReceivedMessage] = []
+        for message in messages:
+            try:
+                self._require_lock(connection, message, now)
+            except MessageLockLost:
+                lost.append(message)
+            else:
+                held.append(message)
+        connection.executemany(
+            "DELETE FROM queue_messages WHERE sequence_number = ?",
+            [(message.sequence_number,) for message in held],
+        )
+        return lost
+
+    def _lock_available(
+        self, connection: sqlite3.Connection, now: int, max_messages: int
+    ) -> list[ReceivedMessage]:
+        """Lock up to ``max_messages`` available messages, oldest first."""
+        locked_until = now + _microseconds(self.lock_duration)
+        self._dead_letter_exhausted(connection, now)
+        rows = connection.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM queue_messages WHERE {_AVAILABLE}"
+            " ORDER BY sequence_number LIMIT ?",
+            (self.queue_name, now, max_messages),
+        ).fetchall()
+        received = [_received(row, _new_lock_token(), locked_until) for row in rows]
+        connection.executemany(
+            "UPDATE queue_messages SET delivery_count = ?, lock_token = ?, locked_until = ?"
+            " WHERE sequence_number = ?",
+            [
+                (message.delivery_count, message.lock_token, locked_until, message.sequence_number)
+                for message in received
+            ],
+        )
+        return received
 
     def _dead_letter_exhausted(self, connection: sqlite3.Connection, now: int) -> None:
         """Dead-letter available messages whose lock expired on their last delivery."""
@@ -432,6 +464,13 @@ class SqliteQueue(MessageSender):
 
     def _exhausted_description(self) -> str:
         return f"Message could not be consumed after {self.max_delivery_count} delivery attempts."
+
+
+def _lock_lost(message: ReceivedMessage) -> MessageLockLost:
+    return MessageLockLost(
+        f"The lock on message '{message.message_id}' (sequence number"
+        f" {message.sequence_number}) expired or is held by another receiver."
+    )
 
 
 def _dead_letter(

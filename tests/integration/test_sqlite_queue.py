@@ -153,6 +153,37 @@ async def test_completing_after_the_lock_expired_raises_message_lock_lost(
     assert (await receive_one(queue)).message_id == "m1"
 
 
+async def test_a_receiver_completes_what_it_finished_while_it_receives_more(
+    open_queue: QueueFactory,
+) -> None:
+    queue = open_queue()
+    for n in range(4):
+        await queue.send(message(f"m{n}"))
+    finished = await queue.receive(2)
+
+    received, lost = await queue.complete_and_receive(finished, 5)
+
+    assert [m.message_id for m in received] == ["m2", "m3"]
+    assert lost == []
+    assert await queue.counts() == QueueCounts(active=0, locked=2, dead_lettered=0)
+    assert await queue.complete_and_receive(received, 0) == ([], [])
+    assert await queue.counts() == QueueCounts(active=0, locked=0, dead_lettered=0)
+
+
+async def test_a_completion_whose_lock_was_lost_is_handed_back_and_delivered_again(
+    open_queue: QueueFactory,
+) -> None:
+    queue = open_queue(lock_duration=SHORT_LOCK)
+    await queue.send(message("m1"))
+    first = await receive_one(queue)
+    await asyncio.sleep(AFTER_SHORT_LOCK_SECONDS)
+
+    received, lost = await queue.complete_and_receive([first], 1)
+
+    assert lost == [first]
+    assert [(m.message_id, m.delivery_count) for m in received] == [("m1", 2)]
+
+
 async def test_renewing_the_lock_keeps_the_message(open_queue: QueueFactory) -> None:
     queue = open_queue(lock_duration=SHORT_LOCK)
     await queue.send(message("m1"))
