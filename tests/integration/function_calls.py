@@ -1,9 +1,11 @@
 """Calling the function folders' entry points with real azure.functions objects."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import azure.functions as func
+from azure.functions import servicebus
 
 import AddCartItem
 import CreateShoppingCart
@@ -13,6 +15,9 @@ import GetShoppingCart
 import GetShoppingCarts
 import HttpSubmitOrder
 import RemoveCartItem
+from local_host.service_bus_message import BINARY, to_function_message
+from shared import bootstrap
+from shared.adapters.sqlite_queue import SqliteQueue
 
 BASE = "http://localhost:7071/api"
 
@@ -103,4 +108,59 @@ async def get_order(customer: str, order_id: str) -> func.HttpResponse:
     route = {"customer": customer, "orderId": order_id}
     return await GetOrder.main(
         http_request("GET", f"customers/{customer}/orders/{order_id}", route)
+    )
+
+
+async def new_cart(customer: str = "anna") -> str:
+    response = await create_cart(customer)
+    assert response.status_code == 201
+    cart_id: str = json_of(response)["id"]
+    return cart_id
+
+
+def assert_problem(response: object, status: int) -> dict[str, object]:
+    assert hasattr(response, "status_code")
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith("application/problem+json")  # type: ignore[attr-defined]
+    problem: dict[str, object] = json_of(response)  # type: ignore[arg-type]
+    assert problem["status"] == status
+    assert problem["title"]
+    assert problem["detail"]
+    return problem
+
+
+def app_queue() -> SqliteQueue:
+    """The application's embedded queue (the SubmitOrder queue)."""
+    sender = bootstrap.application().sender
+    assert isinstance(sender, SqliteQueue)
+    return sender
+
+
+async def submitted_cart(customer: str = "anna") -> str:
+    """A cart of three plates, 93.00 PLN, submitted: its SubmitOrder message is in the queue."""
+    cart_id: str = json_of(await create_cart(customer))["id"]
+    await add_item(customer, cart_id, "meat", 2)
+    await add_item(customer, cart_id, "strawberry", 1)
+    assert (await submit(customer, cart_id)).status_code == 202
+    return cart_id
+
+
+async def next_message() -> func.ServiceBusMessage:
+    """The next queued message, completed, as the queue trigger would get it."""
+    queue = app_queue()
+    received = await queue.receive(1)
+    assert len(received) == 1
+    await queue.complete(received[0])
+    return to_function_message(received[0], data_type=BINARY)
+
+
+def service_bus_message(body: bytes, delivery_count: int = 1) -> func.ServiceBusMessage:
+    """A message with this body as the queue trigger gets it (message id ``poison-1``)."""
+    return servicebus.ServiceBusMessage(
+        body=body,
+        message_id="poison-1",
+        application_properties={},
+        user_properties={},
+        delivery_count=delivery_count,
+        enqueued_time_utc=datetime.now(UTC),
     )

@@ -29,7 +29,6 @@ from shared.telemetry.telemetry import Telemetry
 from tests.conftest import embedded_settings
 from tests.integration import function_calls as api
 from tests.integration.function_calls import json_of
-from tests.integration.test_process_submit_order import service_bus_message
 
 CLIENT_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
@@ -174,8 +173,8 @@ async def test_metrics_count_accepted_and_placed_orders_once(exported: Exported)
 
 
 async def test_a_poison_message_is_counted_once(exported: Exported) -> None:
-    await ProcessSubmitOrder.main(service_bus_message(b"{not json"))
-    await ProcessSubmitOrder.main(service_bus_message(b"{not json"))
+    await ProcessSubmitOrder.main(api.service_bus_message(b"{not json"))
+    await ProcessSubmitOrder.main(api.service_bus_message(b"{not json"))
     assert exported.total("poison_messages.stored") == 1
     (span,) = exported.finished("ProcessSubmitOrder")[:1]
     assert span.attributes is not None

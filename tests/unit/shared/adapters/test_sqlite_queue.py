@@ -22,7 +22,7 @@ from shared.adapters.sqlite_queue import (
 )
 from shared.ports import OutgoingMessage
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[4]
 QUEUE_NAME = "submit-order"
 SHORT_LOCK = timedelta(seconds=1)
 # Long enough for a short lock to have expired, with a margin for a slow machine.

@@ -1,4 +1,5 @@
-"""Poison messages go to the poison store and are completed; transient failures are retried."""
+"""shared/services/quarantine.py: poison messages go to the poison store and are completed, and
+can be requeued; transient failures are retried instead (through ProcessSubmitOrder)."""
 
 import base64
 import json
@@ -15,9 +16,9 @@ from local_host.service_bus_message import (
     to_function_message,
 )
 from shared import bootstrap
-from shared.adapters.sqlite_queue import MAX_DELIVERY_COUNT_EXCEEDED, SqliteQueue
+from shared.adapters.sqlite_queue import MAX_DELIVERY_COUNT_EXCEEDED
 from shared.faults import InjectedFault
-from shared.poison_store import PoisonStore, record_id
+from shared.poison_store import PoisonStore
 from shared.ports import OutgoingMessage
 from shared.services.quarantine import PoisonRecordNotFound
 from tests.integration import function_calls as api
@@ -26,18 +27,12 @@ from tests.integration.function_calls import json_of
 QUEUE = "submit-order"
 
 
-def app_queue() -> SqliteQueue:
-    sender = bootstrap.application().sender
-    assert isinstance(sender, SqliteQueue)
-    return sender
-
-
 def poison_store() -> PoisonStore:
     return PoisonStore(bootstrap.application().store)
 
 
 async def send(body: bytes, message_id: str, correlation_id: str | None = None) -> None:
-    await app_queue().send(
+    await api.app_queue().send(
         OutgoingMessage(
             body=body,
             message_id=message_id,
@@ -51,7 +46,7 @@ async def send(body: bytes, message_id: str, correlation_id: str | None = None) 
 
 async def deliver_next() -> None:
     """Receive one message and settle it as the Functions host does after calling main."""
-    queue = app_queue()
+    queue = api.app_queue()
     [received] = await queue.receive(1)
     try:
         await ProcessSubmitOrder.main(to_function_message(received, data_type=BINARY))
@@ -67,7 +62,7 @@ async def test_a_poison_message_is_recorded_with_its_metadata_and_completed() ->
     await send(body, "garbage-1", correlation_id="trace-7")
     await deliver_next()
 
-    assert (await app_queue().counts()).active == 0
+    assert (await api.app_queue().counts()).active == 0
     saved = await poison_store().get(QUEUE, "garbage-1")
     assert saved is not None
     record = saved.value
@@ -100,23 +95,13 @@ async def test_a_poison_message_delivered_again_is_recorded_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await send(b"{not json", "twice-1")
-    [received] = await app_queue().receive(1)
+    [received] = await api.app_queue().receive(1)
     message = to_function_message(received, data_type=BINARY)
     with caplog.at_level(logging.WARNING):
         await ProcessSubmitOrder.main(message)
         await ProcessSubmitOrder.main(message)
     assert len(await poison_store().newest(QUEUE, limit=10)) == 1
     assert "Poison message twice-1 was already in the poison store" in caplog.messages
-
-
-def test_a_message_id_that_cannot_be_a_document_id_gets_a_digest() -> None:
-    assert record_id("plain-id", b"x") == "plain-id"
-    unusable = record_id("a/b?c", b"x")
-    assert unusable.startswith("sha256-")
-    assert unusable == record_id("a/b?c", b"x")
-    assert unusable != record_id("a/b?c", b"y")
-    assert record_id(None, b"x").startswith("sha256-")
-    assert record_id("x" * 300, b"x").startswith("sha256-")
 
 
 async def test_a_transient_failure_is_retried_and_dead_lettered_past_the_max_delivery_count(
@@ -133,7 +118,7 @@ async def test_a_transient_failure_is_retried_and_dead_lettered_past_the_max_del
     for _ in range(max_deliveries):
         with pytest.raises(InjectedFault):
             await deliver_next()
-    [dead] = await app_queue().dead_letters()
+    [dead] = await api.app_queue().dead_letters()
     assert dead.message_id == f"submit-order-{cart_id}"
     assert dead.dead_letter_reason == MAX_DELIVERY_COUNT_EXCEEDED
     assert dead.delivery_count == max_deliveries
@@ -147,7 +132,7 @@ async def test_requeue_sends_the_body_again_under_a_new_id_and_the_same_correlat
     quarantine = bootstrap.application().quarantine
 
     assert await quarantine.requeue(QUEUE, "poison-9") == "poison-9:requeue:1"
-    [again] = await app_queue().receive(1)
+    [again] = await api.app_queue().receive(1)
     assert again.message_id == "poison-9:requeue:1"
     assert again.body == b'{"orderId": "x"}'
     assert again.correlation_id == "trace-9"

@@ -1,4 +1,5 @@
-"""The HTTP functions' entry points with real azure.functions requests on real SQLite."""
+"""shared/api/carts.py: the cart endpoints, called through their function folders with real
+azure.functions requests on real SQLite."""
 
 import asyncio
 import json
@@ -7,39 +8,9 @@ import uuid
 import pytest
 
 from tests.integration import function_calls as api
-from tests.integration.function_calls import json_of
+from tests.integration.function_calls import assert_problem, json_of, new_cart
 
 pytestmark = pytest.mark.usefixtures("app_settings")
-
-
-async def new_cart(customer: str = "anna") -> str:
-    response = await api.create_cart(customer)
-    assert response.status_code == 201
-    cart_id: str = json_of(response)["id"]
-    return cart_id
-
-
-def assert_problem(response: object, status: int) -> dict[str, object]:
-    assert hasattr(response, "status_code")
-    assert response.status_code == status
-    assert response.headers["Content-Type"].startswith("application/problem+json")  # type: ignore[attr-defined]
-    problem: dict[str, object] = json_of(response)  # type: ignore[arg-type]
-    assert problem["status"] == status
-    assert problem["title"]
-    assert problem["detail"]
-    return problem
-
-
-async def test_products_are_the_five_fillings_with_prices_in_pln() -> None:
-    products = json_of(await api.list_products())
-    assert {p["id"] for p in products} == {
-        "meat",
-        "mushrooms",
-        "ruskie",
-        "swiss-cheese",
-        "strawberry",
-    }
-    assert all(p["currency"] == "PLN" and p["unitPrice"] for p in products)
 
 
 async def test_a_new_cart_is_empty_with_location_and_etag() -> None:
@@ -156,52 +127,12 @@ async def test_removing_an_item() -> None:
     assert_problem(await api.remove_item("anna", cart_id, "Not_A_Product!"), 400)
 
 
-async def test_an_empty_cart_cannot_be_submitted() -> None:
-    cart_id = await new_cart()
-    assert_problem(await api.submit("anna", cart_id), 422)
-    assert json_of(await api.get_cart("anna", cart_id))["ordered"] is False
-
-
-async def test_submitting_answers_202_with_the_order_location() -> None:
-    cart_id = await new_cart()
-    await api.add_item("anna", cart_id, "strawberry", 2)
-    response = await api.submit("anna", cart_id, {"X-Correlation-Id": "trace-42"})
-    assert response.status_code == 202
-    assert json_of(response) == {"orderId": cart_id, "cartId": cart_id, "status": "pending"}
-    assert response.headers["Location"] == f"/api/customers/anna/orders/{cart_id}"
-    assert response.headers["X-Correlation-Id"] == "trace-42"
-    cart = json_of(await api.get_cart("anna", cart_id))
-    assert cart["ordered"] is True
-    assert cart["orderId"] == cart_id
-    pending = await api.get_order("anna", cart_id)
-    assert pending.status_code == 202
-    assert pending.headers["Retry-After"] == "1"
-    assert json_of(pending) == {"orderId": cart_id, "status": "pending"}
-
-
 async def test_an_ordered_cart_refuses_changes_with_409() -> None:
     cart_id = await new_cart()
     await api.add_item("anna", cart_id, "meat", 1)
     await api.submit("anna", cart_id)
     assert_problem(await api.add_item("anna", cart_id, "meat", 1), 409)
     assert_problem(await api.remove_item("anna", cart_id, "meat"), 409)
-
-
-async def test_resubmitting_a_cart_returns_the_same_order() -> None:
-    cart_id = await new_cart()
-    await api.add_item("anna", cart_id, "meat", 1)
-    first = json_of(await api.submit("anna", cart_id))
-    second = await api.submit("anna", cart_id)
-    assert second.status_code == 202
-    assert json_of(second) == first
-
-
-async def test_twenty_concurrent_submits_give_one_order_id() -> None:
-    cart_id = await new_cart()
-    await api.add_item("anna", cart_id, "ruskie", 5)
-    responses = await asyncio.gather(*(api.submit("anna", cart_id) for _ in range(20)))
-    assert {r.status_code for r in responses} == {202}
-    assert {json_of(r)["orderId"] for r in responses} == {cart_id}
 
 
 async def test_concurrent_item_additions_are_never_lost() -> None:

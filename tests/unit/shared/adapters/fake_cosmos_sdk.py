@@ -2,7 +2,7 @@
 
 They stand in for the SDK objects only: they raise the SDK's real exception classes with real
 status codes, and record the calls the store makes. Everything above them is the real
-CosmosDocumentStore (tests/unit/test_cosmos_documents.py).
+CosmosDocumentStore (test_cosmos_documents.py).
 """
 
 from collections.abc import AsyncIterator

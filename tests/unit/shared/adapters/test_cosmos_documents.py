@@ -37,7 +37,11 @@ from shared.ports import (
     PreconditionFailed,
 )
 from shared.settings import SettingError, Settings
-from tests.unit.fake_cosmos_sdk import FakeContainer, FakeCosmosClient, FakeQueryResult
+from tests.unit.shared.adapters.fake_cosmos_sdk import (
+    FakeContainer,
+    FakeCosmosClient,
+    FakeQueryResult,
+)
 
 SYSTEM_PROPERTIES = {
     "_rid": "AAAAAA==",

@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from shared.api.openapi import build_openapi_document, http_functions, openapi_document
 from shared.api.problem_types import ALL_PROBLEM_TYPES
 
-APP_ROOT = Path(__file__).resolve().parents[2]
+APP_ROOT = Path(__file__).resolve().parents[4]
 
 
 def operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from shared.telemetry.setup import (
 )
 from tests.conftest import embedded_settings
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[4]
 CONNECTION_STRING = (
     "InstrumentationKey=00000000-0000-0000-0000-000000000000;"
     "IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/"
