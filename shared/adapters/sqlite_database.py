@@ -27,6 +27,7 @@ import asyncio
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -38,6 +39,13 @@ from typing import Any, TypeVar
 # mode would survive a process crash only. Group commit makes FULL affordable.
 SYNCHRONOUS = "FULL"
 BUSY_TIMEOUT_MILLISECONDS = 5000
+# How often a writer tries again to take a file that another process is writing. SQLite's own
+# busy handler sleeps 1, 2, 5, 10, 15 ms and more between tries, so a writer that found the
+# file locked by the other process's commit (a millisecond or two) slept through the moment it
+# was free, and the other process's next batch took it again: with web and worker processes
+# under load each such wait lasted 10 to 20 ms. Trying every fraction of a millisecond (on the
+# writer thread, never the event loop) catches the gap between the other's batches.
+LOCK_RETRY_SECONDS = 0.0002
 # Writes committed together at most; a bound keeps one batch's latency bounded.
 MAX_BATCH = 256
 
@@ -218,7 +226,7 @@ def _commit_together(connection: sqlite3.Connection, batch: list[_Write]) -> Non
     """Run each write in its own savepoint of one transaction, commit, then answer them all."""
     outcomes: list[tuple[_Write, Any, BaseException | None]] = []
     try:
-        connection.execute("BEGIN IMMEDIATE")
+        begin_immediate(connection, BUSY_TIMEOUT_MILLISECONDS / 1000)
     except BaseException as error:  # the file stayed locked by another process, or worse
         for write in batch:
             _answer(write, None, error)
@@ -253,6 +261,26 @@ def _commit_together(connection: sqlite3.Connection, batch: list[_Write]) -> Non
         return
     for write, result, own_error in outcomes:
         _answer(write, result, own_error)
+
+
+def begin_immediate(connection: sqlite3.Connection, timeout: float) -> None:
+    """Take the file's write lock (BEGIN IMMEDIATE), trying every LOCK_RETRY_SECONDS while
+    another connection holds it, for at most ``timeout`` seconds; then "database is locked"."""
+    deadline = time.monotonic() + timeout
+    # Only this statement waits here: the rest of the transaction keeps SQLite's busy timeout.
+    connection.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() >= deadline:
+                    raise
+            time.sleep(LOCK_RETRY_SECONDS)
+    finally:
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MILLISECONDS}")
 
 
 def _answer(write: _Write, result: Any, error: BaseException | None) -> None:

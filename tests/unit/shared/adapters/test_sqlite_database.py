@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from shared.adapters.sqlite_database import SYNCHRONOUS, SqliteDatabase
+from shared.adapters.sqlite_database import (
+    BUSY_TIMEOUT_MILLISECONDS,
+    SYNCHRONOUS,
+    SqliteDatabase,
+    begin_immediate,
+)
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 
@@ -138,3 +143,23 @@ async def test_a_closed_handle_refuses_work(database: SqliteDatabase) -> None:
 
     with pytest.raises(RuntimeError, match="was closed"):
         await database.write(insert("late"))
+
+
+async def test_a_writer_waits_for_another_connection_s_write_and_then_gives_up(
+    database: SqliteDatabase,
+) -> None:
+    await database.write(insert("a"))
+    other = sqlite3.connect(database.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    writer = sqlite3.connect(database.path, isolation_level=None, check_same_thread=False)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            begin_immediate(writer, timeout=0.05)
+        asyncio.get_running_loop().call_later(0.1, other.execute, "COMMIT")
+        # Taken once the other commits, well before the timeout.
+        await asyncio.to_thread(begin_immediate, writer, 5.0)
+        writer.execute("ROLLBACK")
+        assert writer.execute("PRAGMA busy_timeout").fetchone() == (BUSY_TIMEOUT_MILLISECONDS,)
+    finally:
+        other.close()
+        writer.close()
