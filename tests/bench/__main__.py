@@ -53,6 +53,25 @@ def app_synchronous(repo: Path) -> str:
     return "FULL"  # SQLite's default, also in WAL mode, when the app sets none
 
 
+def baseline_python(tree: Path, directory: Path) -> str:
+    """An interpreter with the baseline's own requirements: this one when they are the same,
+    else a fresh virtualenv that uv fills from the baseline's requirements files (an older tree
+    may need packages this one dropped, such as aiosqlite)."""
+    names = ("requirements.txt", "requirements-dev.txt")
+    if all((tree / n).read_bytes() == (REPO / n).read_bytes() for n in names):
+        return sys.executable
+    uv = str(Path(sys.executable).parent / "uv")  # installed into .venv by the Makefile
+    venv = directory / "venv"
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    subprocess.run(
+        [uv, "pip", "install", "--quiet", "--python", python, "-r", "requirements-dev.txt"],
+        cwd=tree,
+        check=True,
+    )
+    return python
+
+
 async def run(baseline: str | None, sizes: Sizes) -> str:
     say = Say()
     started = time.monotonic()
@@ -72,7 +91,8 @@ async def run(baseline: str | None, sizes: Sizes) -> str:
             )
             try:
                 say(f"baseline {baseline}")
-                before = await measure(tree, sizes, say)
+                python = await asyncio.to_thread(baseline_python, tree, Path(directory))
+                before = await measure(tree, sizes, say, python)
             finally:
                 await asyncio.to_thread(
                     subprocess.run,

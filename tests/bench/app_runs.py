@@ -90,8 +90,9 @@ class Orders:
 class Host:
     """The local host of the app in ``repo``: one process, or web and worker."""
 
-    def __init__(self, repo: Path, workdir: Path) -> None:
+    def __init__(self, repo: Path, workdir: Path, python: str) -> None:
         self.repo = repo
+        self.python = python
         self.data_dir = workdir / "data"
         self._logs = workdir / "logs"
         self._logs.mkdir(parents=True, exist_ok=True)
@@ -107,7 +108,12 @@ class Host:
 
     async def start(self, role: Role) -> HostProcess:
         process = HostProcess(
-            role, repo=self.repo, app_dir=self.repo, env=self._env, logs=self._logs
+            role,
+            repo=self.repo,
+            app_dir=self.repo,
+            env=self._env,
+            logs=self._logs,
+            python=self.python,
         )
         self.processes.append(process)
         await process.start(seed=1)
@@ -123,9 +129,9 @@ class Host:
 
 
 @asynccontextmanager
-async def host(repo: Path) -> AsyncIterator[Host]:
+async def host(repo: Path, python: str) -> AsyncIterator[Host]:
     with tempfile.TemporaryDirectory(prefix="bench-app-") as workdir:
-        running = Host(repo, Path(workdir))
+        running = Host(repo, Path(workdir), python)
         try:
             yield running
         finally:
@@ -228,22 +234,23 @@ def idle_commits(data_dir: Path, seconds: float) -> int:
             connection.close()
 
 
-def import_ms(repo: Path, module: str, runs: int) -> float:
+def import_ms(repo: Path, python: str, module: str, runs: int) -> float:
     """The fastest of ``runs`` fresh interpreters importing ``module`` (from ``repo``)."""
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     best = float("inf")
     for _ in range(runs):
         output = subprocess.run(
-            [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=True
+            [python, "-c", code], cwd=repo, capture_output=True, text=True, check=True
         ).stdout
         best = min(best, float(output.strip()) * 1000)
     return best
 
 
-async def measure(repo: Path, sizes: Sizes, say: "Say") -> AppResults:
+async def measure(repo: Path, sizes: Sizes, say: "Say", python: str = sys.executable) -> AppResults:
+    """The app at ``repo``, run by ``python`` (an interpreter with that tree's requirements)."""
     results = AppResults()
     say("  one process")
-    async with host(repo) as running:
+    async with host(repo, python) as running:
         process = await running.start("all")
         base = process.base_url
         assert base is not None
@@ -273,7 +280,7 @@ async def measure(repo: Path, sizes: Sizes, say: "Say") -> AppResults:
         finally:
             orders.close()
     say("  web and worker processes")
-    async with host(repo) as running:
+    async with host(repo, python) as running:
         web = await running.start("web")
         base = web.base_url
         assert base is not None
@@ -297,10 +304,10 @@ async def measure(repo: Path, sizes: Sizes, say: "Say") -> AppResults:
             orders.close()
     say("  imports")
     results.import_functions_ms = await asyncio.to_thread(
-        import_ms, repo, "azure.functions", sizes.import_runs
+        import_ms, repo, python, "azure.functions", sizes.import_runs
     )
     results.import_ms = await asyncio.to_thread(
-        import_ms, repo, "HttpSubmitOrder", sizes.import_runs
+        import_ms, repo, python, "HttpSubmitOrder", sizes.import_runs
     )
     return results
 

@@ -52,9 +52,17 @@ class HostProcess:
     """One role of the local host; start() again after it died starts a new incarnation."""
 
     def __init__(
-        self, role: Role, *, repo: Path, app_dir: Path, env: dict[str, str], logs: Path
+        self,
+        role: Role,
+        *,
+        repo: Path,
+        app_dir: Path,
+        env: dict[str, str],
+        logs: Path,
+        python: str = sys.executable,
     ) -> None:
         self.role = role
+        self._python = python
         self._repo = repo
         self._app_dir = app_dir
         self._env = env
@@ -95,7 +103,7 @@ class HostProcess:
         if self.serves_http:
             arguments += ["--port", "0", "--host", "127.0.0.1"]
         self._process = await asyncio.create_subprocess_exec(
-            sys.executable,
+            self._python,
             "-m",
             "local_host",
             *arguments,
