@@ -41,6 +41,8 @@ class Application:
     settings: Settings
     # Who authenticates shoppers; shared/api/shoppers.py binds each request to its shopper.
     authentication: Authentication
+    # RequestTimeLimitSeconds, read once here rather than on every request.
+    request_time_limit_seconds: float
     store: DocumentStore
     sender: MessageSender
     carts: CartService
@@ -159,6 +161,7 @@ def build_application(
     return Application(
         settings=settings,
         authentication=authentication,
+        request_time_limit_seconds=settings.request_time_limit().total_seconds(),
         store=store,
         sender=sender,
         carts=CartService(carts, clock),

@@ -77,7 +77,7 @@ def endpoint(handler: Endpoint) -> Endpoint:
 
     @functools.wraps(handler)
     async def wrapper(request: HttpRequestLike, app: Application) -> ApiResponse:
-        time_limit = app.settings.request_time_limit().total_seconds()
+        time_limit = app.request_time_limit_seconds
         try:
             async with asyncio.timeout(time_limit):
                 return await handler(request, app)

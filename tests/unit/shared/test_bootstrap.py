@@ -1,4 +1,5 @@
-"""The composition root: each fault wraps the port it acts on, and only when switched on."""
+"""The composition root: settings read when the application is built; each fault wraps the
+port it acts on, and only when switched on."""
 
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 from shared.adapters.sqlite_queue import SqliteQueue
 from shared.bootstrap import Application, build_application
 from shared.faulty_ports import FaultyCarts, FaultyOrders, FaultySender
-from shared.settings import Settings
+from shared.settings import SettingError, Settings
 from tests.conftest import embedded_settings
 
 
@@ -49,3 +50,9 @@ def test_send_faults_wrap_the_real_sender(tmp_path: Path) -> None:
     app = built(tmp_path, FaultSendFailureRate="0.5")
     assert isinstance(app.sender, FaultySender)
     assert isinstance(app.sender.inner, SqliteQueue)
+
+
+def test_a_malformed_request_time_limit_stops_the_build(tmp_path: Path) -> None:
+    # Read once, when the application is built, not on every request.
+    with pytest.raises(SettingError, match="RequestTimeLimitSeconds"):
+        built(tmp_path, RequestTimeLimitSeconds="0")
