@@ -48,13 +48,17 @@ class CartRepository:
         document = await self._store.read(CARTS, customer, cart_id)
         return _versioned_cart(document) if document else None
 
+    # add and replace answer with the cart they were given, now at the stored version: the
+    # document is that cart's own dump, so reading it back would rebuild the same cart.
+
     async def add(self, cart: ShoppingCart) -> Versioned[ShoppingCart]:
-        return _versioned_cart(await self._store.create(CARTS, cart.customer, to_document(cart)))
+        document = await self._store.create(CARTS, cart.customer, to_document(cart))
+        return Versioned(cart, document.etag)
 
     async def replace(self, cart: ShoppingCart, etag: str) -> Versioned[ShoppingCart]:
         """Compare-and-swap: raises PreconditionFailed if the cart changed since ``etag``."""
         document = await self._store.replace(CARTS, cart.customer, to_document(cart), if_match=etag)
-        return _versioned_cart(document)
+        return Versioned(cart, document.etag)
 
     async def page(
         self, customer: str, *, ordered: bool | None, limit: int, continuation_token: str | None
