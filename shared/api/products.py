@@ -3,12 +3,12 @@
 from functools import cache
 
 from shared.api.http import ApiResponse, HttpRequestLike, json_response
-from shared.api.problems import endpoint
 from shared.bootstrap import Application
 from shared.domain.menu import MENU
 
 
-@endpoint
+# Not an @endpoint: it refuses nothing, touches no backend and awaits nothing, so there is no
+# problem to map and no time limit it could run past (a timer could only fire at an await).
 async def list_products(request: HttpRequestLike, app: Application) -> ApiResponse:
     menu = _menu_response()
     # A copy of the headers: callers may add to a response's headers.
