@@ -6,8 +6,7 @@ is where function code finds app settings under the real host.
 """
 
 import json
-import os
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,11 +75,10 @@ def _local_http_port(path: Path, document: Mapping[str, Any]) -> int | None:
     if not isinstance(host, dict) or "LocalHttpPort" not in host:
         return None
     port = host["LocalHttpPort"]
-    # The file is JSON, so a port may have been written as a number or as a string.
-    if isinstance(port, str) and port.isdigit():
-        port = int(port)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise StartupError(f"Settings file {path}: 'Host.LocalHttpPort' must be a port number.")
+        raise StartupError(
+            f"Settings file {path}: 'Host.LocalHttpPort' must be a port number (a JSON number)."
+        )
     return port
 
 
@@ -128,10 +126,3 @@ def load_settings(
 ) -> Settings:
     """The app's settings exactly as the local host loads them: how the tools read them too."""
     return Settings(load_app_settings(app_dir, settings_file, environ).values)
-
-
-def export_to_environment(
-    values: Mapping[str, str], environ: MutableMapping[str, str] = os.environ
-) -> None:
-    """Make the settings visible to function code the way the Functions host does."""
-    environ.update(values)

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from local_host.app_settings import export_to_environment, load_app_settings
+from local_host.app_settings import load_app_settings
 from local_host.bindings import HttpTrigger, ServiceBusTrigger, TimerTrigger
 from local_host.errors import StartupError
 from local_host.function_app import FunctionApp, LoadedFunction, discover_function_app
-from local_host.function_keys import FunctionKeys
 from local_host.host_logging import host_logger
 from local_host.http_connections import DEFAULT_LIMITS, ConnectionLimits
 from local_host.http_server import HttpServer
@@ -91,7 +90,8 @@ class Host:
         options = self._options
         app_dir = options.app_dir.resolve()
         settings = load_app_settings(app_dir, options.settings_file, self._environ)
-        export_to_environment(settings.values, self._environ)
+        # Function code finds app settings in the environment, as under the Functions host.
+        self._environ.update(settings.values)
         bootstrap.configure(dict(settings.values))
         try:
             # Built now, not on the first invocation: a missing or malformed app setting stops
@@ -110,7 +110,6 @@ class Host:
         front: PlatformFront | None = None
         if options.role.serves_http:
             port = options.port if options.port is not None else settings.local_http_port
-            keys = FunctionKeys()
             # App Service authentication and the storefront, in front of the host as in Azure.
             front = platform_front(app_dir, app.host.route_prefix, authentication)
             self._http = HttpServer(
@@ -120,7 +119,6 @@ class Host:
                 port=DEFAULT_PORT if port is None else port,
                 shutdown_timeout=options.shutdown_timeout,
                 function_timeout=app.host.function_timeout,
-                keys=keys,
                 front=front,
                 limits=options.limits,
             )
@@ -131,21 +129,6 @@ class Host:
                     f"Cannot listen on {options.host}:{port}: {error.strerror or error}"
                 ) from error
             base_url = self._http.base_url
-            keyed = sorted(
-                f.name
-                for f in hosted
-                if isinstance(f.definition.trigger, HttpTrigger)
-                and f.definition.trigger.auth_level != "anonymous"
-            )
-            if keyed:
-                # This host's keys live only as long as the process; Azure keeps its own.
-                log.info(
-                    "Keyed functions (%s): send x-functions-key or ?code=; function key %s, "
-                    "master key %s",
-                    ", ".join(keyed),
-                    keys.default,
-                    keys.master,
-                )
 
         for consumer in self._consumers:
             self._tasks.append(self._spawn(consumer.run(), f"consumer:{consumer.queue_name}"))

@@ -1,14 +1,19 @@
 """The parts of host.json that the local host honours."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from local_host.errors import StartupError, read_json_object
-from local_host.timespan import parse_timespan
 
 HOST_JSON = "host.json"
+# A .NET TimeSpan as this app writes them in host.json, "hh:mm:ss"; days, fractions of a
+# second and functionTimeout's "-1" (no limit) are refused rather than read differently.
+_TIMESPAN = re.compile(r"(\d{1,2}):([0-5]\d):([0-5]\d)")
+# Without a functionTimeout, the Flex Consumption plan's default.
+DEFAULT_FUNCTION_TIMEOUT = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -18,9 +23,8 @@ class HostConfig:
     # renewed for while its invocation runs (the extension's defaults).
     max_concurrent_calls: int = 16
     max_auto_lock_renewal: timedelta = timedelta(minutes=5)
-    # functionTimeout: how long any invocation may run (None: "-1", no limit). Without the
-    # setting, the Flex Consumption plan's default.
-    function_timeout: timedelta | None = timedelta(minutes=30)
+    # functionTimeout: how long any invocation may run.
+    function_timeout: timedelta = DEFAULT_FUNCTION_TIMEOUT
 
 
 def read_host_config(app_dir: Path) -> HostConfig:
@@ -42,21 +46,12 @@ def read_host_config(app_dir: Path) -> HostConfig:
     if isinstance(max_calls, bool) or not isinstance(max_calls, int) or max_calls < 1:
         raise StartupError(f"{path}: extensions.serviceBus.maxConcurrentCalls must be >= 1.")
 
-    renewal_text = service_bus.get("maxAutoLockRenewalDuration")
-    renewal = defaults.max_auto_lock_renewal
-    if renewal_text is not None:
-        parsed = parse_timespan(renewal_text) if isinstance(renewal_text, str) else None
-        if parsed is None:
-            raise StartupError(
-                f"{path}: extensions.serviceBus.maxAutoLockRenewalDuration must be a TimeSpan "
-                "such as 00:05:00."
-            )
-        renewal = parsed
-
-    timeout_text = document.get("functionTimeout")
-    timeout = defaults.function_timeout
-    if timeout_text is not None:
-        timeout = _function_timeout(path, timeout_text)
+    renewal = _timespan(
+        path, service_bus, "maxAutoLockRenewalDuration", defaults.max_auto_lock_renewal
+    )
+    timeout = _timespan(path, document, "functionTimeout", defaults.function_timeout)
+    if timeout <= timedelta(0):
+        raise StartupError(f"{path}: functionTimeout must be longer than 00:00:00.")
 
     return HostConfig(
         route_prefix=route_prefix.strip("/"),
@@ -73,12 +68,12 @@ def _section(path: Path, parent: dict[str, Any], name: str) -> dict[str, Any]:
     return section
 
 
-def _function_timeout(path: Path, value: Any) -> timedelta | None:
-    if value == "-1":
-        return None
-    parsed = parse_timespan(value) if isinstance(value, str) else None
-    if parsed is None or parsed <= timedelta(0):
-        raise StartupError(
-            f"{path}: functionTimeout must be a TimeSpan such as 00:05:00, or -1 for no limit."
-        )
-    return parsed
+def _timespan(path: Path, parent: dict[str, Any], name: str, default: timedelta) -> timedelta:
+    value = parent.get(name)
+    if value is None:
+        return default
+    found = _TIMESPAN.fullmatch(value) if isinstance(value, str) else None
+    if found is None or int(found[1]) > 23:
+        raise StartupError(f"{path}: {name} must be a TimeSpan hh:mm:ss, such as 00:05:00.")
+    hours, minutes, seconds = map(int, found.groups())
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)

@@ -27,7 +27,7 @@ from yarl import URL
 
 from local_host.bindings import HttpTrigger
 from local_host.function_app import LoadedFunction
-from local_host.function_keys import FunctionKeys
+from local_host.host_config import DEFAULT_FUNCTION_TIMEOUT
 from local_host.host_logging import host_logger
 from local_host.http_connections import DEFAULT_LIMITS, CappedTCPSite, ConnectionLimits
 from local_host.invocation import HTTP_REASON, invoke
@@ -212,15 +212,12 @@ class HttpServer:
         host: str,
         port: int,
         shutdown_timeout: float,
-        function_timeout: timedelta | None = None,
-        keys: FunctionKeys | None = None,
+        function_timeout: timedelta = DEFAULT_FUNCTION_TIMEOUT,
         front: Front | None = None,
         limits: ConnectionLimits = DEFAULT_LIMITS,
     ) -> None:
         self._router = build_router(functions, route_prefix)
         self._function_timeout = function_timeout
-        # Keys for authLevel function / admin routes (function_keys.py).
-        self._keys = keys or FunctionKeys()
         self._front = front
         self._host = host
         self._port = port
@@ -275,7 +272,7 @@ class HttpServer:
         try:
             url = request_url(request)
         except BadHostHeader as bad_host:
-            return _bad_request(str(bad_host), request)
+            return _refuse(HTTPStatus.BAD_REQUEST, str(bad_host), request)
         if self._front is not None:
             return await self._front(request, partial(self._call_function, url=url))
         return await self._call_function(request, url)
@@ -288,30 +285,31 @@ class HttpServer:
         function = resolved.target
         trigger = function.definition.trigger
         assert isinstance(trigger, HttpTrigger)
-        if not self._keys.admits(trigger.auth_level, request):
-            # As the Functions host: 401 with no body, before the function or its body is read.
-            return web.Response(status=HTTPStatus.UNAUTHORIZED.value)
+        too_large = (
+            f"The request body is larger than the {MAX_REQUEST_BODY_BYTES} bytes the host accepts."
+        )
         if (request.content_length or 0) > MAX_REQUEST_BODY_BYTES:
-            return _too_large(request)
+            return _refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large, request)
         try:
             body = await self._read_body(request)
         except TimeoutError:
-            return _unreadable(
-                HTTPStatus.REQUEST_TIMEOUT,
-                f"The request body did not arrive within {self._limits.body_timeout:g} seconds.",
-                request,
+            detail = (
+                f"The request body did not arrive within {self._limits.body_timeout:g} seconds."
             )
+            return _refuse(HTTPStatus.REQUEST_TIMEOUT, detail, request)
         except web.HTTPRequestEntityTooLarge:
-            return _too_large(request)
+            return _refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large, request)
         except web.RequestPayloadError as unreadable:
             # aiohttp decodes gzip and deflate bodies while reading them, and reports bytes that
             # do not decode (or broken chunked framing) here: the client's error, not the host's.
-            # The rest of the body is unreadable too. Marked as read, aiohttp does not try to
-            # drain it after the response, which would raise again and log an "Unhandled
-            # exception"; the 400 closes the connection instead.
-            return _unreadable(
-                HTTPStatus.BAD_REQUEST, _unreadable_body_detail(request, unreadable), request
-            )
+            # The rest of the body is unreadable too (_refuse leaves it unread).
+            detail = "The request body is malformed and could not be read."
+            if isinstance(unreadable.__cause__, ContentEncodingError):
+                coding = request.headers.get(hdrs.CONTENT_ENCODING, "")
+                detail = (
+                    f"The request body is not valid {coding!a} data, as its Content-Encoding says."
+                )
+            return _refuse(HTTPStatus.BAD_REQUEST, detail, request)
 
         function_request = to_function_request(request, url, body, resolved.route_params)
         try:
@@ -346,36 +344,14 @@ class HttpServer:
             return await request.read()
 
 
-def _too_large(request: web.Request) -> web.Response:
-    return problem_response(
-        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-        f"The request body is larger than the {MAX_REQUEST_BODY_BYTES} bytes the host accepts.",
-        instance=request.rel_url.path,
-    )
-
-
-def _bad_request(detail: str, request: web.Request) -> web.Response:
-    response = problem_response(HTTPStatus.BAD_REQUEST, detail, instance=request.rel_url.path)
-    # Like Kestrel after a bad request: where this request's bytes end is no longer certain,
-    # so nothing more is read from the connection.
-    response.force_close()
-    return response
-
-
-def _unreadable(status: HTTPStatus, detail: str, request: web.Request) -> web.Response:
-    """A refusal of a body left unread: marked read so aiohttp does not drain (and decode) it,
-    and the connection is closed, since where the request's bytes end is not known."""
+def _refuse(status: HTTPStatus, detail: str, request: web.Request) -> web.Response:
+    """A problem answer that closes the connection, like Kestrel's after a refused request:
+    where this request's bytes end is no longer certain. What is left of the body stays unread,
+    marked read so that aiohttp does not drain (and decode) it after the response."""
     request.content.feed_eof()
     response = problem_response(status, detail, instance=request.rel_url.path)
     response.force_close()
     return response
-
-
-def _unreadable_body_detail(request: web.Request, error: web.RequestPayloadError) -> str:
-    if isinstance(error.__cause__, ContentEncodingError):
-        coding = request.headers.get(hdrs.CONTENT_ENCODING, "")
-        return f"The request body is not valid {coding!a} data, as its Content-Encoding says."
-    return "The request body is malformed and could not be read."
 
 
 def _strings(values: Mapping[str, str]) -> dict[str, meta.Datum]:

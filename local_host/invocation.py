@@ -7,22 +7,12 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from local_host.context import InvocationContext
-from local_host.function_app import CONTEXT_PARAMETER, LoadedFunction
+from local_host.function_app import LoadedFunction
 from local_host.host_logging import host_logger
-from local_host.timespan import format_timespan
 
 HTTP_REASON = "This function was programmatically called via the host APIs."
 
 log = host_logger("invocation")
-
-
-def service_bus_reason(queue_name: str) -> str:
-    return f"New ServiceBus message detected on '{queue_name}'."
-
-
-def timer_reason(fired_at: str) -> str:
-    return f"Timer fired at {fired_at}"
 
 
 class FunctionTimeout(Exception):
@@ -34,7 +24,7 @@ async def invoke(
     arguments: Mapping[str, Any],
     reason: str,
     *,
-    time_limit: timedelta | None,
+    time_limit: timedelta,
 ) -> Any:
     """Call the entry point and return what it returned; its exception propagates, logged.
 
@@ -46,25 +36,20 @@ async def invoke(
     invocation_id = str(uuid.uuid4())
     qualified = f"Functions.{function.name}"
     log.info("Executing '%s' (Reason='%s', Id=%s)", qualified, reason, invocation_id)
-    kwargs = dict(arguments)
-    if function.takes_context:
-        kwargs[CONTEXT_PARAMETER] = InvocationContext(
-            invocation_id, function.name, str(function.definition.directory)
-        )
     started = time.perf_counter()
-    deadline = asyncio.timeout(None if time_limit is None else time_limit.total_seconds())
+    deadline = asyncio.timeout(time_limit.total_seconds())
     try:
         async with deadline:
             if function.is_async:
-                result = await function.entry(**kwargs)
+                result = await function.entry(**arguments)
             else:
-                result = await asyncio.to_thread(function.entry, **kwargs)
+                result = await asyncio.to_thread(function.entry, **arguments)
     except TimeoutError as error:
-        if time_limit is None or not deadline.expired():
+        if not deadline.expired():
             _log_failure(qualified, invocation_id, started, error)  # the function's own
             raise
         timed_out = FunctionTimeout(
-            f"Timeout value of {format_timespan(time_limit)} exceeded by function '{qualified}' "
+            f"Timeout value of {_timespan(time_limit)} exceeded by function '{qualified}' "
             f"(Id: '{invocation_id}'). Initiating cancellation."
         )
         _log_failure(qualified, invocation_id, started, timed_out)
@@ -97,6 +82,12 @@ def _log_failure(qualified: str, invocation_id: str, started: float, error: Exce
         _elapsed_ms(started),
     )
     log.error("Exception while executing function: %s. Result: Failure", qualified, exc_info=error)
+
+
+def _timespan(value: timedelta) -> str:
+    """As .NET writes a TimeSpan under a day (host.json allows no longer): ``00:05:00``."""
+    minutes, seconds = divmod(int(value.total_seconds()), 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}"
 
 
 def _elapsed_ms(started: float) -> int:

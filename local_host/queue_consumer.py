@@ -17,7 +17,7 @@ from datetime import timedelta
 from local_host.bindings import ServiceBusTrigger
 from local_host.function_app import LoadedFunction
 from local_host.host_logging import host_logger
-from local_host.invocation import invoke, service_bus_reason
+from local_host.invocation import invoke
 from local_host.queue_lock_renewal import keep_locked
 from local_host.service_bus_message import to_function_message
 from shared.adapters.sqlite_queue import MessageLockLost, ReceivedMessage, SqliteQueue
@@ -41,7 +41,7 @@ class QueueConsumer:
         *,
         max_concurrent_calls: int,
         max_auto_lock_renewal: timedelta,
-        function_timeout: timedelta | None,
+        function_timeout: timedelta,
     ) -> None:
         trigger = function.definition.trigger
         if not isinstance(trigger, ServiceBusTrigger):
@@ -202,7 +202,7 @@ class QueueConsumer:
     async def _invoke(self, message: ReceivedMessage) -> bool:
         """True if the function returned, False if it (or the message conversion) raised."""
         try:
-            function_message = to_function_message(message, data_type=self._trigger.data_type)
+            function_message = to_function_message(message)
         except Exception:
             log.exception(
                 "Message '%s' from queue '%s' could not be converted for the function.",
@@ -214,7 +214,7 @@ class QueueConsumer:
             await invoke(
                 self._function,
                 {self._trigger.binding_name: function_message},
-                service_bus_reason(self.queue_name),
+                f"New ServiceBus message detected on '{self.queue_name}'.",
                 time_limit=self._function_timeout,
             )
         except Exception:

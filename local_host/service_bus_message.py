@@ -34,14 +34,8 @@ from shared.adapters.sqlite_queue import ReceivedMessage
 # default is TimeSpan.MaxValue), as Newtonsoft writes DateTime.MaxValue.
 NEVER_EXPIRES = "9999-12-31T23:59:59.9999999"
 
-# function.json ``"dataType": "binary"`` makes the host bind the body as bytes; without it the
-# body is bound as a string, decoded as UTF-8 (invalid bytes become U+FFFD).
-BINARY = "binary"
 
-
-def to_function_message(
-    message: ReceivedMessage, *, data_type: str | None = None
-) -> func.ServiceBusMessage:
+def to_function_message(message: ReceivedMessage) -> func.ServiceBusMessage:
     """A message of the embedded queue as the function receives it from the worker."""
     return decode_message(
         message.body,
@@ -56,19 +50,18 @@ def to_function_message(
             subject=message.subject,
             application_properties=message.application_properties,
         ),
-        data_type=data_type,
     )
 
 
-def decode_message(
-    body: bytes, binding_data: Mapping[str, meta.Datum], *, data_type: str | None
-) -> func.ServiceBusMessage:
-    """Decode body and binding data with the converter the Python worker uses."""
-    if data_type == BINARY:
-        datum = meta.Datum(body, "bytes")
-    else:
-        datum = meta.Datum(body.decode("utf-8", errors="replace"), "string")
-    decoded = ServiceBusMessageInConverter.decode(datum, trigger_metadata=binding_data)
+def decode_message(body: bytes, binding_data: Mapping[str, meta.Datum]) -> func.ServiceBusMessage:
+    """Decode body and binding data with the converter the Python worker uses.
+
+    The body as function.json's ``"dataType": "binary"`` (the only form this host supports) has
+    the host send it: as bytes.
+    """
+    decoded = ServiceBusMessageInConverter.decode(
+        meta.Datum(body, "bytes"), trigger_metadata=binding_data
+    )
     assert isinstance(decoded, func.ServiceBusMessage)  # one message: cardinality one
     return decoded
 

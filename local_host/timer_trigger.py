@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 from azure.functions import meta
 from azure.functions.timer import TimerRequest, TimerRequestConverter
+from croniter import croniter
 
 from local_host.bindings import TimerTrigger
 from local_host.function_app import LoadedFunction
 from local_host.host_logging import host_logger
-from local_host.invocation import invoke, timer_reason
-from local_host.timer_schedule import Schedule, parse_schedule
+from local_host.invocation import invoke
 
 # Late by more than this (a busy event loop, a long previous run) counts as past due.
 PAST_DUE_TOLERANCE = timedelta(seconds=1)
@@ -26,21 +26,18 @@ log = host_logger("timer")
 
 
 class TimerRunner:
-    def __init__(self, function: LoadedFunction, function_timeout: timedelta | None) -> None:
+    def __init__(self, function: LoadedFunction, function_timeout: timedelta) -> None:
         trigger = function.definition.trigger
         assert isinstance(trigger, TimerTrigger)
         self._function = function
         self._trigger = trigger
-        self._schedule: Schedule = parse_schedule(trigger.schedule)
         self._function_timeout = function_timeout
         self._stopping = asyncio.Event()
         self._last: datetime | None = None
 
     async def run(self) -> None:
         """Invoke on schedule until stop() is called; a running invocation is awaited."""
-        if self._trigger.run_on_startup:
-            await self._fire(datetime.now(UTC), past_due=False)
-        due = self._schedule.next_after(datetime.now(UTC))
+        due = next_occurrence(self._trigger.schedule, datetime.now(UTC))
         while not self._stopping.is_set():
             wait = (due - datetime.now(UTC)).total_seconds()
             if wait > 0:
@@ -48,13 +45,13 @@ class TimerRunner:
                     await asyncio.wait_for(self._stopping.wait(), wait)
                 continue
             await self._fire(due, past_due=datetime.now(UTC) - due > PAST_DUE_TOLERANCE)
-            due = self._schedule.next_after(max(datetime.now(UTC), due))
+            due = next_occurrence(self._trigger.schedule, max(datetime.now(UTC), due))
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def _fire(self, scheduled: datetime, *, past_due: bool) -> None:
-        following = self._schedule.next_after(max(datetime.now(UTC), scheduled))
+        following = next_occurrence(self._trigger.schedule, max(datetime.now(UTC), scheduled))
         request = timer_request(
             past_due=past_due,
             schedule_status={
@@ -69,9 +66,15 @@ class TimerRunner:
             await invoke(
                 self._function,
                 {self._trigger.binding_name: request},
-                timer_reason(datetime.now(UTC).isoformat()),
+                f"Timer fired at {datetime.now(UTC).isoformat()}",
                 time_limit=self._function_timeout,
             )
+
+
+def next_occurrence(schedule: str, moment: datetime) -> datetime:
+    """The NCRONTAB schedule's first occurrence after ``moment``, in UTC as on the host."""
+    following: datetime = croniter(schedule, moment, second_at_beginning=True).get_next(datetime)
+    return following.astimezone(UTC)
 
 
 def timer_request(*, past_due: bool, schedule_status: dict[str, str]) -> TimerRequest:

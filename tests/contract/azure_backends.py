@@ -35,7 +35,7 @@ from azure.servicebus import ServiceBusReceivedMessage
 from azure.servicebus.aio import ServiceBusReceiver
 from azure.servicebus.aio.management import ServiceBusAdministrationClient
 
-from local_host.service_bus_message import BINARY, decode_message, host_binding_data
+from local_host.service_bus_message import decode_message, host_binding_data
 from shared.adapters.azure_connections import (
     COSMOS_CONNECTION,
     SERVICE_BUS_CONNECTION,
@@ -338,7 +338,6 @@ def to_function_message(message: ServiceBusReceivedMessage) -> func.ServiceBusMe
             subject=message.subject,
             application_properties=decoded_properties(message.application_properties),
         ),
-        data_type=BINARY,
     )
 
 

@@ -19,7 +19,7 @@ from typing import Protocol
 import azure.functions as func
 import pytest
 
-from local_host.service_bus_message import BINARY, to_function_message
+from local_host.service_bus_message import to_function_message
 from shared.adapters.azure_connections import COSMOS_CONNECTION, SERVICE_BUS_CONNECTION
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.adapters.sqlite_queue import ReceivedMessage, SqliteQueue
@@ -106,7 +106,7 @@ class SqliteQueueUnderTest:
             if received:
                 message = received[0]
                 self._received[message.lock_token] = message
-                return to_function_message(message, data_type=BINARY)
+                return to_function_message(message)
             if time.monotonic() >= deadline:
                 return None
             await asyncio.sleep(self.POLL_INTERVAL_SECONDS)

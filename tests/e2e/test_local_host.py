@@ -415,6 +415,7 @@ THROWAWAY_FUNCTIONS: dict[str, tuple[dict[str, Any], str]] = {
                     "name": "msg",
                     "queueName": "%JobsQueue%",
                     "connection": "ServiceBusConnection",
+                    "dataType": "binary",
                 }
             ]
         },

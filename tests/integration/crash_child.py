@@ -10,7 +10,7 @@ import logging
 import sys
 
 import ProcessSubmitOrder
-from local_host.service_bus_message import BINARY, to_function_message
+from local_host.service_bus_message import to_function_message
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
 
@@ -27,7 +27,7 @@ async def deliver() -> None:
     )
     try:
         [received] = await queue.receive(1)
-        await ProcessSubmitOrder.main(to_function_message(received, data_type=BINARY))
+        await ProcessSubmitOrder.main(to_function_message(received))
         await queue.complete(received)
     finally:
         await queue.close()

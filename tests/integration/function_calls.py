@@ -15,7 +15,7 @@ import GetShoppingCart
 import GetShoppingCarts
 import HttpSubmitOrder
 import RemoveCartItem
-from local_host.service_bus_message import BINARY, to_function_message
+from local_host.service_bus_message import to_function_message
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
 
@@ -151,7 +151,7 @@ async def next_message() -> func.ServiceBusMessage:
     received = await queue.receive(1)
     assert len(received) == 1
     await queue.complete(received[0])
-    return to_function_message(received[0], data_type=BINARY)
+    return to_function_message(received[0])
 
 
 def service_bus_message(body: bytes, delivery_count: int = 1) -> func.ServiceBusMessage:

@@ -12,7 +12,7 @@ from azure.functions.timer import TimerRequest
 
 import DispatchOutbox
 import ProcessSubmitOrder
-from local_host.service_bus_message import BINARY, to_function_message
+from local_host.service_bus_message import to_function_message
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
 from shared.faults import CRASH_EXIT_CODE
@@ -79,7 +79,7 @@ async def test_a_crash_after_the_cart_write_leaves_the_order_to_the_outbox_sweep
     await asyncio.sleep(max(0.0, 1.05 - age))
     await DispatchOutbox.main(TimerRequest())
     [message] = await app_queue().receive(1)
-    await ProcessSubmitOrder.main(to_function_message(message, data_type=BINARY))
+    await ProcessSubmitOrder.main(to_function_message(message))
     await app_queue().complete(message)
     assert json_of(await api.get_order("anna", cart_id))["status"] == "placed"
 
@@ -107,7 +107,7 @@ async def test_a_crash_after_the_order_write_is_redelivered_and_makes_no_second_
     with caplog.at_level(logging.INFO):
         [again] = await app_queue().receive(1)
         assert again.delivery_count == 2
-        await ProcessSubmitOrder.main(to_function_message(again, data_type=BINARY))
+        await ProcessSubmitOrder.main(to_function_message(again))
         await app_queue().complete(again)
     assert json_of(await api.get_order("anna", cart_id)) == placed
     assert f"Order submitted {cart_id}" not in caplog.messages

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import ProcessSubmitOrder
-from local_host.service_bus_message import BINARY, to_function_message
+from local_host.service_bus_message import to_function_message
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
 from shared.domain.order import Order
@@ -32,7 +32,7 @@ async def settings(tmp_path: Path) -> dict[str, str]:
                 OutgoingMessage(body=body, message_id=message_id, correlation_id="trace-3")
             )
         garbage, stuck = await queue.receive(2)
-        await ProcessSubmitOrder.main(to_function_message(garbage, data_type=BINARY))
+        await ProcessSubmitOrder.main(to_function_message(garbage))
         await queue.complete(garbage)
         await queue.dead_letter(stuck, "LockLostTooOften", "The worker kept dying.")
     finally:

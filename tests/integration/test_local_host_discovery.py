@@ -15,7 +15,6 @@ import pytest
 
 from local_host.app_settings import (
     embedded_defaults,
-    export_to_environment,
     load_app_settings,
     read_local_settings,
 )
@@ -36,7 +35,7 @@ from local_host.http_server import build_router
 from local_host.listing import format_listing
 from local_host.routing import Route, RouteMatch, Router, RouteTemplate
 from local_host.routing import RouteTemplateError as TemplateError
-from local_host.timer_schedule import ScheduleError, parse_schedule
+from local_host.timer_trigger import next_occurrence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,6 +98,7 @@ def queue_json(queue_name: str = "%JobsQueue%") -> dict[str, Any]:
                 "name": "msg",
                 "queueName": queue_name,
                 "connection": "ServiceBusConnection",
+                "dataType": "binary",
             }
         ]
     }
@@ -191,14 +191,18 @@ def test_without_a_route_the_function_is_served_at_its_name(app: ThrowawayApp) -
 
 
 def test_disabled_functions_are_skipped(app: ThrowawayApp) -> None:
-    off = app.add("Off", {**http_json(), "disabled": True})
-    by_setting = app.add("BySetting", http_json("by-setting"))
+    off = app.add("Off", http_json("off"))
+    by_environment = app.add("ByEnvironment", http_json("by-environment"))
     on = app.add("On", http_json("on"))
+    settings = {
+        f"AzureWebJobs.{off}.Disabled": "true",
+        f"AzureWebJobs_{by_environment}_Disabled": "1",
+    }
 
-    function_app = discover_function_app(app.root, {f"AzureWebJobs.{by_setting}.Disabled": "true"})
+    function_app = discover_function_app(app.root, settings)
 
     assert [f.name for f in function_app.functions] == [on]
-    assert sorted(function_app.disabled) == sorted([off, by_setting])
+    assert sorted(function_app.disabled) == sorted([off, by_environment])
 
 
 def test_a_malformed_function_json_names_the_file(app: ThrowawayApp) -> None:
@@ -255,27 +259,16 @@ def test_an_entry_point_that_does_not_fit_its_bindings_fails_naming_the_function
         discover_function_app(app.root, {})
 
 
-def test_a_context_parameter_is_allowed_beside_the_bindings(app: ThrowawayApp) -> None:
+def test_a_context_parameter_is_refused_naming_it(app: ThrowawayApp) -> None:
+    # The worker's invocation context is not imitated: the app's functions take none.
     code = (
         "import azure.functions as func\n\n"
         "async def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:\n"
         "    return func.HttpResponse(context.invocation_id)\n"
     )
-    app.add("WithContext", http_json("with-context"), code)
-    (function,) = discover_function_app(app.root, {}).functions
-    assert function.takes_context
-
-
-def test_script_file_and_entry_point_are_honoured(app: ThrowawayApp) -> None:
-    name = app.add(
-        "Custom", {**http_json("custom"), "scriptFile": "handler.py", "entryPoint": "handle"}
-    )
-    (app.root / name / "handler.py").write_text(
-        SYNC_HTTP_CODE.replace("def main", "def handle"), encoding="utf-8"
-    )
-    (function,) = discover_function_app(app.root, {}).functions
-    assert function.entry.__name__ == "handle"
-    assert function.entry.__module__ == f"{name}.handler"
+    name = app.add("WithContext", http_json("with-context"), code)
+    with pytest.raises(StartupError, match=rf"Function '{name}'.*not in function\.json: context"):
+        discover_function_app(app.root, {})
 
 
 @pytest.mark.parametrize(
@@ -315,7 +308,7 @@ def test_script_file_and_entry_point_are_honoured(app: ThrowawayApp) -> None:
         (http_json("a/{id}/b/{id}"), r"uses the parameter name\(s\) id twice"),
         (http_json("a/{id:nosuch}"), r"'{id:nosuch}' is not supported"),
         (timer_json("*/5 * * * *"), r"six-field NCRONTAB"),
-        (timer_json("61 * * * * *"), r"not a valid NCRONTAB"),
+        (timer_json("61 * * * * *"), r"not a valid six-field NCRONTAB"),
         (
             {
                 "bindings": [
@@ -328,7 +321,46 @@ def test_script_file_and_entry_point_are_honoured(app: ThrowawayApp) -> None:
                     }
                 ]
             },
-            r"topics are not supported",
+            r"does not support 'subscriptionName', 'topicName'",
+        ),
+        # What the real host supports and this app does not use: refused, never ignored.
+        ({**http_json(), "entryPoint": "handle"}, r"does not support 'entryPoint'"),
+        ({**http_json(), "disabled": True}, r"does not support 'disabled'"),
+        ({**http_json(), "retry": {"strategy": "fixedDelay"}}, r"does not support 'retry'"),
+        ({**http_json(), "scriptFile": "handler.py"}, r"'scriptFile' must be __init__\.py"),
+        (
+            {"bindings": [{**http_json()["bindings"][0], "authLevel": "function"}]},
+            r"'authLevel' 'function' is not supported",
+        ),
+        (
+            {
+                "bindings": [
+                    {k: v for k, v in http_json()["bindings"][0].items() if k != "authLevel"}
+                ]
+            },
+            r"'authLevel' 'function' is not supported",
+        ),
+        (
+            {"bindings": [{**queue_json("jobs")["bindings"][0], "dataType": "string"}]},
+            r"must have \"dataType\": \"binary\"",
+        ),
+        (
+            {"bindings": [{**queue_json("jobs")["bindings"][0], "cardinality": "many"}]},
+            r"does not support 'cardinality'",
+        ),
+        (
+            {"bindings": [{**timer_json()["bindings"][0], "runOnStartup": True}]},
+            r"does not support 'runOnStartup'",
+        ),
+        (timer_json("00:05:00"), r"TimeSpan schedules are not supported"),
+        (
+            {
+                "bindings": [
+                    *http_json()["bindings"],
+                    {"type": "http", "direction": "in", "name": "x"},
+                ]
+            },
+            r"binding 'x' \(http\) must have direction 'out'",
         ),
     ],
 )
@@ -380,6 +412,29 @@ def test_host_json_defaults_and_empty_route_prefix(app: ThrowawayApp) -> None:
 def test_a_malformed_host_json_is_a_startup_error(app: ThrowawayApp) -> None:
     app.host_json('{"version": "2.0",}')
     with pytest.raises(StartupError, match=r"host\.json is not valid JSON"):
+        read_host_config(app.root)
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        # TimeSpans beyond the app's hh:mm:ss: refused, not read differently from the host.
+        ({"functionTimeout": "-1"}, r"functionTimeout must be a TimeSpan hh:mm:ss"),
+        ({"functionTimeout": "1.00:00:00"}, r"functionTimeout must be a TimeSpan hh:mm:ss"),
+        ({"functionTimeout": "00:00:30.5"}, r"functionTimeout must be a TimeSpan hh:mm:ss"),
+        ({"functionTimeout": "24:00:00"}, r"functionTimeout must be a TimeSpan hh:mm:ss"),
+        ({"functionTimeout": "00:00:00"}, r"functionTimeout must be longer"),
+        (
+            {"extensions": {"serviceBus": {"maxAutoLockRenewalDuration": 300}}},
+            r"maxAutoLockRenewalDuration must be a TimeSpan",
+        ),
+    ],
+)
+def test_host_json_timespans_are_hh_mm_ss(
+    app: ThrowawayApp, document: dict[str, Any], message: str
+) -> None:
+    app.host_json({"version": "2.0", **document})
+    with pytest.raises(StartupError, match=message):
         read_host_config(app.root)
 
 
@@ -575,18 +630,13 @@ def test_the_listing_looks_like_func_start(app: ThrowawayApp) -> None:
 # --- timer schedules -------------------------------------------------------------------------
 
 
-def test_timer_schedules_are_six_field_ncrontab_with_seconds_first_or_timespans() -> None:
+def test_timer_schedules_are_six_field_ncrontab_with_seconds_first() -> None:
     from datetime import UTC, datetime
 
     start = datetime(2024, 1, 1, 0, 0, 3, tzinfo=UTC)
-    every_ten_seconds = parse_schedule("*/10 * * * * *")
-    assert every_ten_seconds.next_after(start) == datetime(2024, 1, 1, 0, 0, 10, tzinfo=UTC)
-    every_minute = parse_schedule("0 */1 * * * *")
-    assert every_minute.next_after(start) == datetime(2024, 1, 1, 0, 1, 0, tzinfo=UTC)
-    interval = parse_schedule("00:00:30")
-    assert interval.next_after(start) == datetime(2024, 1, 1, 0, 0, 33, tzinfo=UTC)
-    with pytest.raises(ScheduleError):
-        parse_schedule("0 * * * *")
+    every_ten_seconds = next_occurrence("*/10 * * * * *", start)
+    assert every_ten_seconds == datetime(2024, 1, 1, 0, 0, 10, tzinfo=UTC)
+    assert next_occurrence("0 */1 * * * *", start) == datetime(2024, 1, 1, 0, 1, 0, tzinfo=UTC)
 
 
 # --- app settings ----------------------------------------------------------------------------
@@ -664,9 +714,3 @@ def test_a_named_settings_file_must_exist(tmp_path: Path) -> None:
 def test_read_local_settings_returns_only_string_values(tmp_path: Path) -> None:
     path = write_settings(tmp_path, {"Values": {"A": "1"}, "ConnectionStrings": {"x": "y"}})
     assert read_local_settings(path).values == {"A": "1"}
-
-
-def test_settings_are_exported_to_the_environment() -> None:
-    environ: dict[str, str] = {"Kept": "1", "Changed": "old"}
-    export_to_environment({"Changed": "new", "Added": "2"}, environ)
-    assert environ == {"Kept": "1", "Changed": "new", "Added": "2"}

@@ -17,7 +17,6 @@ from typing import Any
 from azure.functions import meta
 
 from local_host.service_bus_message import (
-    BINARY,
     decode_message,
     host_binding_data,
     to_function_message,
@@ -48,7 +47,7 @@ def test_enqueued_time_is_sent_without_an_offset_and_decoded_naive() -> None:
     data = binding_data()
     assert data["EnqueuedTimeUtc"].type == "json"
     assert data["EnqueuedTimeUtc"].value == '"2025-04-11T01:10:50.251"'
-    message = decode_message(b"{}", data, data_type=BINARY)
+    message = decode_message(b"{}", data)
     assert message.enqueued_time_utc == datetime(2025, 4, 11, 1, 10, 50, 251000)
     assert message.enqueued_time_utc is not None
     assert message.enqueued_time_utc.tzinfo is None
@@ -62,7 +61,7 @@ def test_whole_seconds_have_no_fraction_as_newtonsoft_writes_them() -> None:
 def test_numbers_arrive_as_json_and_the_delivery_count_counts_this_delivery() -> None:
     data = binding_data(delivery_count=3)
     assert (data["DeliveryCount"].type, data["DeliveryCount"].value) == ("json", "3")
-    message = decode_message(b"{}", data, data_type=BINARY)
+    message = decode_message(b"{}", data)
     assert message.delivery_count == 3
     assert message.sequence_number == 42
 
@@ -70,7 +69,7 @@ def test_numbers_arrive_as_json_and_the_delivery_count_counts_this_delivery() ->
 def test_extension_5_sends_no_locked_until_and_a_never_expiring_expiry() -> None:
     data = binding_data()
     assert "LockedUntil" not in data
-    message = decode_message(b"{}", data, data_type=BINARY)
+    message = decode_message(b"{}", data)
     assert message.locked_until is None
     # DateTime.MaxValue has seven fractional digits; azure.functions drops the seventh.
     assert message.expires_at_utc == datetime(9999, 12, 31, 23, 59, 59, 999999)
@@ -80,7 +79,7 @@ def test_properties_arrive_as_json_under_both_names() -> None:
     data = binding_data()
     assert data["ApplicationProperties"].type == "json"
     assert data["UserProperties"].value == '{"messageType":"SubmitOrder","schemaVersion":1}'
-    message = decode_message(b"{}", data, data_type=BINARY)
+    message = decode_message(b"{}", data)
     assert message.application_properties == {"messageType": "SubmitOrder", "schemaVersion": 1}
     assert message.user_properties == message.application_properties
     assert (message.message_id, message.correlation_id) == ("m-1", "trace-1")
@@ -92,7 +91,7 @@ def test_null_properties_are_not_sent_and_read_as_none() -> None:
     data = binding_data(correlation_id=None, content_type=None)
     assert "CorrelationId" not in data
     assert "ContentType" not in data
-    message = decode_message(b"{}", data, data_type=BINARY)
+    message = decode_message(b"{}", data)
     assert message.correlation_id is None
     assert message.content_type is None
     # The raw metadata reads back as the worker's does (no None entries to trip over).
@@ -100,10 +99,9 @@ def test_null_properties_are_not_sent_and_read_as_none() -> None:
     assert message.metadata["MessageId"] == "m-1"
 
 
-def test_without_a_data_type_the_body_is_text_and_invalid_utf8_is_replaced() -> None:
-    data = binding_data()
-    assert decode_message(b"\x80 ok", data, data_type=None).get_body() == "\ufffd ok".encode()
-    assert decode_message(b"\x80 ok", data, data_type=BINARY).get_body() == b"\x80 ok"
+def test_the_body_reaches_the_function_as_the_bytes_sent() -> None:
+    # "dataType": "binary", the only form the local host supports: no decoding, no U+FFFD.
+    assert decode_message(b"\x80 ok", binding_data()).get_body() == b"\x80 ok"
 
 
 def test_an_embedded_queue_message_reaches_the_function_through_the_same_converter() -> None:
@@ -120,7 +118,7 @@ def test_an_embedded_queue_message_reaches_the_function_through_the_same_convert
         locked_until_utc=ENQUEUED + timedelta(seconds=30),
         lock_token="lock-1",
     )
-    message = to_function_message(received, data_type=BINARY)
+    message = to_function_message(received)
     assert message.get_body() == b'{"a": 1}'
     assert message.delivery_count == 2
     assert message.enqueued_time_utc == ENQUEUED.replace(tzinfo=None)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 import ProcessSubmitOrder
-from local_host.service_bus_message import BINARY, to_function_message
+from local_host.service_bus_message import to_function_message
 from shared import bootstrap
 from shared.adapters.sqlite_queue import MAX_DELIVERY_COUNT_EXCEEDED, SqliteQueue
 from shared.poison_store import PoisonStore
@@ -116,7 +116,7 @@ async def test_the_message_sent_now_is_one_the_previous_version_can_read() -> No
 
 async def process_next(queue: SqliteQueue) -> None:
     [received] = await queue.receive(1)
-    await ProcessSubmitOrder.main(to_function_message(received, data_type=BINARY))
+    await ProcessSubmitOrder.main(to_function_message(received))
     await queue.complete(received)
 
 
@@ -145,7 +145,7 @@ async def test_a_message_sent_again_after_the_duplicate_window_makes_no_second_o
             await forgetful.send(outgoing_message(cart.value.outbox))
             [again] = await forgetful.receive(1)
             assert (again.message_id, again.delivery_count) == (f"submit-order-{cart_id}", 1)
-            await ProcessSubmitOrder.main(to_function_message(again, data_type=BINARY))
+            await ProcessSubmitOrder.main(to_function_message(again))
             await forgetful.complete(again)
         finally:
             await forgetful.close()
@@ -165,7 +165,7 @@ async def test_a_requeued_dead_letter_makes_no_second_order(
         # worker dies before completing: the queue dead-letters it after the last delivery.
         for _ in range(int(app_settings["EmbeddedQueueMaxDeliveryCount"])):
             [received] = await queue.receive(1)
-            await ProcessSubmitOrder.main(to_function_message(received, data_type=BINARY))
+            await ProcessSubmitOrder.main(to_function_message(received))
             await queue.abandon(received)
         [dead] = await queue.dead_letters()
         assert dead.dead_letter_reason == MAX_DELIVERY_COUNT_EXCEEDED

@@ -10,7 +10,6 @@ import pytest
 
 import ProcessSubmitOrder
 from local_host.service_bus_message import (
-    BINARY,
     decode_message,
     host_binding_data,
     to_function_message,
@@ -49,7 +48,7 @@ async def deliver_next() -> None:
     queue = api.app_queue()
     [received] = await queue.receive(1)
     try:
-        await ProcessSubmitOrder.main(to_function_message(received, data_type=BINARY))
+        await ProcessSubmitOrder.main(to_function_message(received))
     except Exception:
         await queue.abandon(received)
         raise
@@ -96,7 +95,7 @@ async def test_a_poison_message_delivered_again_is_recorded_once(
 ) -> None:
     await send(b"{not json", "twice-1")
     [received] = await api.app_queue().receive(1)
-    message = to_function_message(received, data_type=BINARY)
+    message = to_function_message(received)
     with caplog.at_level(logging.WARNING):
         await ProcessSubmitOrder.main(message)
         await ProcessSubmitOrder.main(message)
@@ -173,7 +172,7 @@ async def test_a_poison_message_with_the_hosts_naive_enqueued_time_is_stored_not
         application_properties={"messageType": "SubmitOrder", "schemaVersion": 1},
     )
     assert binding_data["EnqueuedTimeUtc"].value == '"2025-04-11T01:10:50.251"'
-    message = decode_message(b'{"orderId": "x"}', binding_data, data_type=BINARY)
+    message = decode_message(b'{"orderId": "x"}', binding_data)
     assert message.enqueued_time_utc is not None
     assert message.enqueued_time_utc.tzinfo is None
 
