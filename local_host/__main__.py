@@ -39,12 +39,6 @@ def parse_args(argv: Sequence[str] | None = None) -> HostOptions:
     )
     parser.add_argument("--app-dir", type=Path, default=Path("."), help="the function app folder")
     parser.add_argument(
-        "--settings",
-        type=Path,
-        default=None,
-        help="settings file, relative to the app folder (default: local.settings.json if present)",
-    )
-    parser.add_argument(
         "--shutdown-timeout",
         type=float,
         default=DEFAULT_SHUTDOWN_SECONDS,
@@ -85,7 +79,6 @@ def parse_args(argv: Sequence[str] | None = None) -> HostOptions:
         host=args.host,
         port=args.port,
         role=Role(args.role),
-        settings_file=args.settings,
         shutdown_timeout=args.shutdown_timeout,
         limits=ConnectionLimits(
             idle_timeout=args.idle_timeout,

@@ -59,15 +59,13 @@ def read_local_settings(path: Path) -> AppSettings:
     raw_values = document.get("Values", {})
     if not isinstance(raw_values, dict):
         raise StartupError(f"Settings file {path}: 'Values' must be a JSON object.")
-    values: dict[str, str] = {}
     for name, value in raw_values.items():
         if not isinstance(value, str):
             raise StartupError(
                 f"Settings file {path}: the value of '{name}' must be a string "
                 f"(app settings are strings), got {json.dumps(value)}."
             )
-        values[name] = value
-    return AppSettings(values=values, local_http_port=_local_http_port(path, document))
+    return AppSettings(values=dict(raw_values), local_http_port=_local_http_port(path, document))
 
 
 def _local_http_port(path: Path, document: Mapping[str, Any]) -> int | None:

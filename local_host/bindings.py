@@ -106,15 +106,11 @@ def parse_trigger(
     if len(triggers) != 1:
         raise fail(f"a function needs exactly one trigger binding, found {len(triggers)}.")
     for binding in bindings:
-        if binding.is_trigger and binding.type not in _PROPERTIES:
-            raise fail(
-                f"the trigger type '{binding.type}' is not supported by the local host "
-                f"(supported: {HTTP_TRIGGER}, {SERVICE_BUS_TRIGGER}, {TIMER_TRIGGER})."
-            )
         if binding.type not in _PROPERTIES:
             raise fail(
-                f"binding '{binding.name}' of type '{binding.type}' ({binding.direction}) is not "
-                "supported by the local host; use the app's ports (shared/) instead of bindings."
+                f"binding '{binding.name}' of type '{binding.type}' is not supported by the local "
+                f"host, which supports the triggers {HTTP_TRIGGER}, {SERVICE_BUS_TRIGGER} and "
+                f"{TIMER_TRIGGER} and the http output (the app's ports in shared/ do the rest)."
             )
         expected = "out" if binding.type == HTTP_OUTPUT else "in"
         if binding.direction != expected:

@@ -88,14 +88,6 @@ def function_folders(app_dir: Path) -> list[Path]:
     )
 
 
-def read_function_json(folder: Path) -> dict[str, Any]:
-    """The parsed function.json of a folder (strict JSON, as the host reads it)."""
-    try:
-        return read_json_object(folder / FUNCTION_JSON)
-    except StartupError as error:
-        raise StartupError(f"Function '{folder.name}': {error}") from error
-
-
 def is_disabled(name: str, settings: Mapping[str, str]) -> bool:
     """The ``AzureWebJobs.<name>.Disabled`` app setting (``_`` for ``.`` in the environment)."""
     settings_named = (f"AzureWebJobs.{name}.Disabled", f"AzureWebJobs_{name}_Disabled")
@@ -105,7 +97,10 @@ def is_disabled(name: str, settings: Mapping[str, str]) -> bool:
 def read_function_definition(folder: Path, settings: Mapping[str, str]) -> FunctionDefinition:
     """Parse and check one function folder's function.json, without importing its script."""
     name = folder.name
-    document = read_function_json(folder)
+    try:  # strict JSON, as the host reads it
+        document = read_json_object(folder / FUNCTION_JSON)
+    except StartupError as error:
+        raise StartupError(f"Function '{name}': {error}") from error
 
     def fail(message: str) -> StartupError:
         return StartupError(f"Function '{name}' ({folder / FUNCTION_JSON}): {message}")
@@ -178,42 +173,26 @@ def _import_script(definition: FunctionDefinition, app_dir: Path) -> Any:
 
 
 def _check_parameters(definition: FunctionDefinition, entry: Callable[..., Any]) -> None:
-    """Check the entry point's parameters against the bindings (the trigger's, as ``$return``
-    is the only other binding) and the trigger parameter's annotation."""
+    """The entry point takes one parameter per binding: the trigger's, ``$return`` being the
+    only other binding. The worker's invocation context (a ``context`` parameter) is not
+    imitated, as the app uses none."""
     try:
         signature = inspect.signature(entry)
     except (TypeError, ValueError) as error:
         raise StartupError(
             f"Function '{definition.name}': cannot inspect '{ENTRY_POINT}': {error}"
         ) from error
-    variadic = [
-        p.name
-        for p in signature.parameters.values()
-        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    ]
-    if variadic:
+    prefixes: dict[object, str] = {
+        inspect.Parameter.VAR_POSITIONAL: "*",
+        inspect.Parameter.VAR_KEYWORD: "**",
+    }
+    parameters = [prefixes.get(p.kind, "") + p.name for p in signature.parameters.values()]
+    expected = definition.trigger.binding_name
+    if parameters != [expected]:
         raise StartupError(
-            f"Function '{definition.name}': '{ENTRY_POINT}' must not take *args or "
-            f"**kwargs ({', '.join(variadic)}); declare one parameter per binding."
-        )
-    # The worker's invocation context (a "context" parameter) is not imitated: the app uses none.
-    bindings = {definition.trigger.binding_name}
-    parameters = set(signature.parameters)
-    problems = []
-    if parameters - bindings:
-        problems.append(
-            "parameters declared in Python but not in function.json: "
-            + ", ".join(sorted(parameters - bindings))
-        )
-    if bindings - parameters:
-        problems.append(
-            "bindings declared in function.json but not in Python: "
-            + ", ".join(sorted(bindings - parameters))
-        )
-    if problems:
-        raise StartupError(
-            f"Function '{definition.name}': the parameters of '{ENTRY_POINT}' do not "
-            f"match the bindings - {'; '.join(problems)}."
+            f"Function '{definition.name}': the parameters of '{ENTRY_POINT}' "
+            f"({', '.join(parameters)}) do not match the bindings: it takes one parameter, "
+            f"'{expected}', named as the trigger binding in function.json."
         )
     _check_annotation(definition, entry, signature)
 

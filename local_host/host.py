@@ -61,15 +61,8 @@ class HostOptions:
     # None: Host.LocalHttpPort from local.settings.json, else 7071. 0: any free port.
     port: int | None = None
     role: Role = Role.ALL
-    # None: local.settings.json in the app directory, if there is one.
-    settings_file: Path | None = None
     shutdown_timeout: float = DEFAULT_SHUTDOWN_SECONDS
     limits: ConnectionLimits = DEFAULT_LIMITS
-
-
-def announce(text: str) -> None:
-    """Plain lines (the function listing) go straight to stdout, like `func start` prints them."""
-    print(text, flush=True)
 
 
 class Host:
@@ -89,7 +82,7 @@ class Host:
     async def start(self) -> None:
         options = self._options
         app_dir = options.app_dir.resolve()
-        settings = load_app_settings(app_dir, options.settings_file, self._environ)
+        settings = load_app_settings(app_dir, None, self._environ)
         # Function code finds app settings in the environment, as under the Functions host.
         self._environ.update(settings.values)
         bootstrap.configure(dict(settings.values))
@@ -136,13 +129,14 @@ class Host:
             self._timer_tasks.append(self._spawn(timer.run(), "timer"))
 
         self._started = True
-        announce(format_listing(hosted, app.host.route_prefix, base_url))
+        # Plain lines (the function listing) go straight to stdout, as `func start` prints them.
+        print(format_listing(hosted, app.host.route_prefix, base_url), flush=True)
         log.info("Host started (role: %s). Press Ctrl+C to shut down.", options.role.value)
         if base_url is not None:
             log_authentication_mode(authentication, base_url)
-            announce(f"Listening on {base_url}")
+            print(f"Listening on {base_url}", flush=True)
             if front is not None and front.site is not None:
-                announce(f"Storefront: {base_url}/")
+                print(f"Storefront: {base_url}/", flush=True)
 
     async def stop(self) -> None:
         """Stop taking work, let running invocations finish (bounded), then close everything."""
@@ -207,20 +201,9 @@ class Host:
                 trigger = function.definition.trigger
                 assert isinstance(trigger, ServiceBusTrigger)
                 queue = SqliteQueue.from_settings(embedded, trigger.queue_name)
-                self._consumers.append(
-                    QueueConsumer(
-                        function,
-                        queue,
-                        max_concurrent_calls=app.host.max_concurrent_calls,
-                        max_auto_lock_renewal=app.host.max_auto_lock_renewal,
-                        function_timeout=app.host.function_timeout,
-                    )
-                )
-        for function in hosted:
-            if isinstance(function.definition.trigger, TimerTrigger):
-                self._timers.append(
-                    TimerRunner(function, function_timeout=app.host.function_timeout)
-                )
+                self._consumers.append(QueueConsumer(function, queue, app.host))
+        timers = [f for f in hosted if isinstance(f.definition.trigger, TimerTrigger)]
+        self._timers = [TimerRunner(f, app.host.function_timeout) for f in timers]
 
     @staticmethod
     def _spawn(work: Awaitable[None], name: str) -> asyncio.Task[None]:

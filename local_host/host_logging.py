@@ -50,11 +50,7 @@ def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -
     """Send host and function logs (root logger, INFO and up) to stdout, one flushed line each."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stdout)
     handler.setFormatter(HostFormatter())
-    root = logging.getLogger()
-    for existing in list(root.handlers):
-        root.removeHandler(existing)
-    root.addHandler(handler)
-    root.setLevel(level)
+    logging.basicConfig(handlers=[handler], level=level, force=True)  # replaces any handlers
     # What the Python logging HOWTO's "Optimization" section lists for records nobody reads:
     # the lines show none of the caller's file and line, thread or process, so each record
     # skips looking them up (every invocation logs two).

@@ -61,10 +61,6 @@ Front = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 log = host_logger("http")
 
 
-def http_functions(functions: Sequence[LoadedFunction]) -> list[LoadedFunction]:
-    return [f for f in functions if isinstance(f.definition.trigger, HttpTrigger)]
-
-
 def full_route(route_prefix: str, route: str) -> str:
     """The route template under the prefix, as served: ``api/customers/{customer}/carts``."""
     return "/".join(part for part in (route_prefix.strip("/"), route.strip("/")) if part)
@@ -77,10 +73,10 @@ def build_router(functions: Sequence[LoadedFunction], route_prefix: str) -> Rout
     without (function names are case-insensitive in Azure), then with, to be deterministic.
     """
     routes: list[Route[LoadedFunction]] = []
-    ordered = sorted(http_functions(functions), key=lambda f: (f.name.lower(), f.name))
-    for function in ordered:
+    for function in sorted(functions, key=lambda f: (f.name.lower(), f.name)):
         trigger = function.definition.trigger
-        assert isinstance(trigger, HttpTrigger)
+        if not isinstance(trigger, HttpTrigger):
+            continue
         routes.append(
             Route(
                 template=RouteTemplate.parse(full_route(route_prefix, trigger.route)),

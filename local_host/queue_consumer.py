@@ -12,10 +12,10 @@ message and receiving for each free slot would commit twice per message.
 
 import asyncio
 import contextlib
-from datetime import timedelta
 
 from local_host.bindings import ServiceBusTrigger
 from local_host.function_app import LoadedFunction
+from local_host.host_config import HostConfig
 from local_host.host_logging import host_logger
 from local_host.invocation import invoke
 from local_host.queue_lock_renewal import keep_locked
@@ -38,10 +38,8 @@ class QueueConsumer:
         self,
         function: LoadedFunction,
         queue: SqliteQueue,
-        *,
-        max_concurrent_calls: int,
-        max_auto_lock_renewal: timedelta,
-        function_timeout: timedelta,
+        # maxConcurrentCalls, maxAutoLockRenewalDuration and functionTimeout of host.json.
+        config: HostConfig,
     ) -> None:
         trigger = function.definition.trigger
         if not isinstance(trigger, ServiceBusTrigger):
@@ -49,9 +47,7 @@ class QueueConsumer:
         self._function = function
         self._trigger = trigger
         self._queue = queue
-        self._max_concurrent_calls = max_concurrent_calls
-        self._max_auto_lock_renewal = max_auto_lock_renewal
-        self._function_timeout = function_timeout
+        self._config = config
         self._in_flight: set[asyncio.Task[None]] = set()
         # Messages whose function returned, to be completed with the next receive.
         self._completed: list[ReceivedMessage] = []
@@ -66,7 +62,7 @@ class QueueConsumer:
     async def run(self) -> None:
         """Receive and dispatch messages until stop_receiving() is called."""
         while not self._stopping.is_set():
-            free = self._max_concurrent_calls - len(self._in_flight)
+            free = self._config.max_concurrent_calls - len(self._in_flight)
             if free <= 0:
                 self._wake.clear()
                 await self._wake.wait()
@@ -184,7 +180,7 @@ class QueueConsumer:
 
     async def _process(self, message: ReceivedMessage) -> None:
         renewal = asyncio.create_task(
-            keep_locked(self._queue, message, self._max_auto_lock_renewal)
+            keep_locked(self._queue, message, self._config.max_auto_lock_renewal)
         )
         succeeded = False
         try:
@@ -215,7 +211,7 @@ class QueueConsumer:
                 self._function,
                 {self._trigger.binding_name: function_message},
                 f"New ServiceBus message detected on '{self.queue_name}'.",
-                time_limit=self._function_timeout,
+                time_limit=self._config.function_timeout,
             )
         except Exception:
             return False  # invoke() has logged the exception with its traceback.

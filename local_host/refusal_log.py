@@ -32,7 +32,9 @@ class RefusalLogFilter(logging.Filter):
         self._suppressed = 0
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING or not _is_a_refusal(record):
+        # The parser's and the body decoder's errors: what the client sent, not what the host did.
+        error = record.exc_info[1] if record.exc_info else None
+        if record.levelno < logging.WARNING or not isinstance(error, HttpProcessingError):
             return True
         now = self._clock()
         if now - self._window_start >= WINDOW_SECONDS:
@@ -41,7 +43,7 @@ class RefusalLogFilter(logging.Filter):
             self._suppressed += 1
             return False
         self._written += 1
-        record.msg, record.args = _one_line(record), None
+        record.msg, record.args = _one_line(record, error), None
         if self._suppressed:
             record.msg += f" ({self._suppressed} more refusals not logged)"
             self._suppressed = 0
@@ -50,16 +52,9 @@ class RefusalLogFilter(logging.Filter):
         return True
 
 
-def _is_a_refusal(record: logging.LogRecord) -> bool:
-    """The parser's and the body decoder's errors: what the client sent, not what the host did."""
-    error = record.exc_info[1] if record.exc_info else None
-    return isinstance(error, HttpProcessingError)
-
-
-def _one_line(record: logging.LogRecord) -> str:
-    error = record.exc_info[1] if record.exc_info else None
-    reason = type(error).__name__ if error is not None else "error"
-    detail = " ".join(str(error).split()) if error is not None else ""
+def _one_line(record: logging.LogRecord, error: HttpProcessingError) -> str:
+    reason = type(error).__name__
+    detail = " ".join(str(error).split())
     if len(detail) > MAX_DETAIL_CHARACTERS:
         detail = detail[: MAX_DETAIL_CHARACTERS - 3] + "..."
     what = record.getMessage().replace("Error handling request", "Refused a request")

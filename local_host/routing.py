@@ -133,10 +133,6 @@ class Router(Generic[T]):
             if all(earlier.template.match(path) is None for earlier in self._routes[:index]):
                 self._literal.setdefault(_ascii_lower("/".join(path)), route)
 
-    @property
-    def routes(self) -> tuple[Route[T], ...]:
-        return self._routes
-
     def resolve(self, raw_path: str, method: str) -> RouteMatch[T] | None:
         if "%" not in raw_path:
             # Nothing to decode, so the raw path is the decoded one.
