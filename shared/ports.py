@@ -5,9 +5,11 @@ correlation ids) so that the embedded SQLite adapters and the Azure adapters are
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 JsonScalar = str | int | bool | None
 
@@ -131,6 +133,84 @@ class DocumentStore(ABC):
     @abstractmethod
     async def close(self) -> None:
         """Release connections; the store must not be used afterwards."""
+
+
+class DocumentStoreWrapper(DocumentStore):
+    """Passes every call on to ``inner`` through one hook, ``around``: what a wrapper of the
+    port adds (outage translation; in tests, counting or provisioning) is written once there.
+
+    ``operation`` is the kind of Cosmos DB request the call is: read, create, replace or query
+    (find_across_partitions is a query too).
+    """
+
+    def __init__(self, inner: DocumentStore) -> None:
+        self.inner = inner
+
+    async def around(self, operation: str, container: str, call: Callable[[], Awaitable[T]]) -> T:
+        return await call()
+
+    async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
+        return await self.around(
+            "read", container, lambda: self.inner.read(container, partition_key, id)
+        )
+
+    async def create(
+        self, container: str, partition_key: str, body: Mapping[str, Any]
+    ) -> StoredDocument:
+        return await self.around(
+            "create", container, lambda: self.inner.create(container, partition_key, body)
+        )
+
+    async def replace(
+        self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
+    ) -> StoredDocument:
+        return await self.around(
+            "replace",
+            container,
+            lambda: self.inner.replace(container, partition_key, body, if_match=if_match),
+        )
+
+    async def query(
+        self,
+        container: str,
+        partition_key: str,
+        *,
+        where: Mapping[str, JsonScalar],
+        newest_first_by: str,
+        limit: int,
+        continuation_token: str | None,
+    ) -> Page:
+        return await self.around(
+            "query",
+            container,
+            lambda: self.inner.query(
+                container,
+                partition_key,
+                where=where,
+                newest_first_by=newest_first_by,
+                limit=limit,
+                continuation_token=continuation_token,
+            ),
+        )
+
+    async def find_across_partitions(
+        self,
+        container: str,
+        *,
+        where: Mapping[str, JsonScalar],
+        oldest_first_by: str,
+        limit: int,
+    ) -> list[StoredDocument]:
+        return await self.around(
+            "query",
+            container,
+            lambda: self.inner.find_across_partitions(
+                container, where=where, oldest_first_by=oldest_first_by, limit=limit
+            ),
+        )
+
+    async def close(self) -> None:
+        await self.inner.close()
 
 
 # The application properties carrying a message's W3C trace context. The Service Bus SDKs

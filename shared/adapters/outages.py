@@ -5,10 +5,10 @@ Each adapter knows which of its own errors mean "not now" (``cosmos_outage``,
 every call, so that neither the services nor the HTTP functions know any SDK's errors.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from shared.ports import BackendUnavailable, DocumentStore, JsonScalar, Page, StoredDocument
+from shared.ports import BackendUnavailable, DocumentStore, DocumentStoreWrapper
 
 T = TypeVar("T")
 
@@ -16,14 +16,14 @@ T = TypeVar("T")
 Classify = Callable[[Exception], BackendUnavailable | None]
 
 
-class OutageTranslatingStore(DocumentStore):
+class OutageTranslatingStore(DocumentStoreWrapper):
     def __init__(self, inner: DocumentStore, classify: Classify) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self._classify = classify
 
-    async def _call(self, call: Awaitable[T]) -> T:
+    async def around(self, operation: str, container: str, call: Callable[[], Awaitable[T]]) -> T:
         try:
-            return await call
+            return await call()
         except BackendUnavailable:
             raise
         except Exception as error:
@@ -31,56 +31,3 @@ class OutageTranslatingStore(DocumentStore):
             if outage is None:
                 raise
             raise outage from error
-
-    async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
-        return await self._call(self.inner.read(container, partition_key, id))
-
-    async def create(
-        self, container: str, partition_key: str, body: Mapping[str, Any]
-    ) -> StoredDocument:
-        return await self._call(self.inner.create(container, partition_key, body))
-
-    async def replace(
-        self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
-    ) -> StoredDocument:
-        return await self._call(
-            self.inner.replace(container, partition_key, body, if_match=if_match)
-        )
-
-    async def query(
-        self,
-        container: str,
-        partition_key: str,
-        *,
-        where: Mapping[str, JsonScalar],
-        newest_first_by: str,
-        limit: int,
-        continuation_token: str | None,
-    ) -> Page:
-        return await self._call(
-            self.inner.query(
-                container,
-                partition_key,
-                where=where,
-                newest_first_by=newest_first_by,
-                limit=limit,
-                continuation_token=continuation_token,
-            )
-        )
-
-    async def find_across_partitions(
-        self,
-        container: str,
-        *,
-        where: Mapping[str, JsonScalar],
-        oldest_first_by: str,
-        limit: int,
-    ) -> list[StoredDocument]:
-        return await self._call(
-            self.inner.find_across_partitions(
-                container, where=where, oldest_first_by=oldest_first_by, limit=limit
-            )
-        )
-
-    async def close(self) -> None:
-        await self.inner.close()

@@ -21,10 +21,10 @@ Missing settings skip the test, naming the setting.
 
 import os
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import azure.functions as func
 import pytest
@@ -47,16 +47,11 @@ from shared.adapters.azure_connections import (
 )
 from shared.adapters.cosmos_documents import CosmosDocumentStore, database_name, open_cosmos_client
 from shared.adapters.servicebus_sender import ServiceBusSender, open_service_bus_client
-from shared.ports import (
-    DocumentStore,
-    JsonScalar,
-    MessageSender,
-    OutgoingMessage,
-    Page,
-    StoredDocument,
-)
+from shared.ports import DocumentStore, DocumentStoreWrapper, MessageSender, OutgoingMessage
 from shared.settings import Settings
 from tools.provision import ensure_container
+
+T = TypeVar("T")
 
 CONTRACT_TEST_QUEUE = "ContractTestQueue"
 EMULATOR_CONTRACT_TEST_QUEUE = "contract-tests"
@@ -98,7 +93,7 @@ async def cosmos_document_store(
             await admin.close()
 
 
-class ProvisioningDocumentStore(DocumentStore):
+class ProvisioningDocumentStore(DocumentStoreWrapper):
     """Creates each container on first use (as tools.provision would), then delegates.
 
     The contract tests use a new container name per test; in production the containers are
@@ -106,62 +101,15 @@ class ProvisioningDocumentStore(DocumentStore):
     """
 
     def __init__(self, store: CosmosDocumentStore, database: DatabaseProxy) -> None:
-        self._store = store
+        super().__init__(store)
+        self._store = store  # typed as the Cosmos store: provisioning asks it for names
         self._database = database
         self._ready: set[str] = set()
         self._created: list[str] = []
 
-    async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
+    async def around(self, operation: str, container: str, call: Callable[[], Awaitable[T]]) -> T:
         await self._provision(container)
-        return await self._store.read(container, partition_key, id)
-
-    async def create(
-        self, container: str, partition_key: str, body: Mapping[str, Any]
-    ) -> StoredDocument:
-        await self._provision(container)
-        return await self._store.create(container, partition_key, body)
-
-    async def replace(
-        self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
-    ) -> StoredDocument:
-        await self._provision(container)
-        return await self._store.replace(container, partition_key, body, if_match=if_match)
-
-    async def query(
-        self,
-        container: str,
-        partition_key: str,
-        *,
-        where: Mapping[str, JsonScalar],
-        newest_first_by: str,
-        limit: int,
-        continuation_token: str | None,
-    ) -> Page:
-        await self._provision(container)
-        return await self._store.query(
-            container,
-            partition_key,
-            where=where,
-            newest_first_by=newest_first_by,
-            limit=limit,
-            continuation_token=continuation_token,
-        )
-
-    async def find_across_partitions(
-        self,
-        container: str,
-        *,
-        where: Mapping[str, JsonScalar],
-        oldest_first_by: str,
-        limit: int,
-    ) -> list[StoredDocument]:
-        await self._provision(container)
-        return await self._store.find_across_partitions(
-            container, where=where, oldest_first_by=oldest_first_by, limit=limit
-        )
-
-    async def close(self) -> None:
-        await self._store.close()
+        return await call()
 
     async def delete_created_containers(self) -> None:
         for name in self._created:

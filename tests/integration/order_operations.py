@@ -8,16 +8,16 @@ derivation in step with them.
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import pytest
 
 from shared import bootstrap
 from shared.adapters.sqlite_queue import SqliteQueue
-from shared.ports import DocumentStore, JsonScalar, Page, StoredDocument
+from shared.ports import DocumentStore, DocumentStoreWrapper
 from shared.repositories import CARTS, ORDERS
 from shared.settings import Settings
 
@@ -25,65 +25,19 @@ from shared.settings import Settings
 CUSTOMER = "4f1c2b9e-8d7a-4c3b-9e21-6a5d0f3b7c18"
 LINES = (("ruskie", 2), ("meat", 2), ("strawberry", 2))
 
+T = TypeVar("T")
 
-class CountingStore(DocumentStore):
+
+class CountingStore(DocumentStoreWrapper):
     """Counts each call by operation and container, then passes it on."""
 
     def __init__(self, inner: DocumentStore) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.calls: Counter[str] = Counter()
 
-    async def read(self, container: str, partition_key: str, id: str) -> StoredDocument | None:
-        self.calls[f"read {container}"] += 1
-        return await self.inner.read(container, partition_key, id)
-
-    async def create(
-        self, container: str, partition_key: str, body: Mapping[str, Any]
-    ) -> StoredDocument:
-        self.calls[f"create {container}"] += 1
-        return await self.inner.create(container, partition_key, body)
-
-    async def replace(
-        self, container: str, partition_key: str, body: Mapping[str, Any], *, if_match: str
-    ) -> StoredDocument:
-        self.calls[f"replace {container}"] += 1
-        return await self.inner.replace(container, partition_key, body, if_match=if_match)
-
-    async def query(
-        self,
-        container: str,
-        partition_key: str,
-        *,
-        where: Mapping[str, JsonScalar],
-        newest_first_by: str,
-        limit: int,
-        continuation_token: str | None,
-    ) -> Page:
-        self.calls[f"query {container}"] += 1
-        return await self.inner.query(
-            container,
-            partition_key,
-            where=where,
-            newest_first_by=newest_first_by,
-            limit=limit,
-            continuation_token=continuation_token,
-        )
-
-    async def find_across_partitions(
-        self,
-        container: str,
-        *,
-        where: Mapping[str, JsonScalar],
-        oldest_first_by: str,
-        limit: int,
-    ) -> list[StoredDocument]:
-        self.calls[f"query {container}"] += 1
-        return await self.inner.find_across_partitions(
-            container, where=where, oldest_first_by=oldest_first_by, limit=limit
-        )
-
-    async def close(self) -> None:
-        await self.inner.close()
+    async def around(self, operation: str, container: str, call: Callable[[], Awaitable[T]]) -> T:
+        self.calls[f"{operation} {container}"] += 1
+        return await call()
 
 
 @dataclass(frozen=True)
