@@ -50,12 +50,12 @@ _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def is_valid_key(value: object) -> bool:
-    """Whether ``value`` may be a document id or partition key."""
-    return (
-        isinstance(value, str)
-        and 0 < len(value) <= MAX_KEY_LENGTH
-        and not FORBIDDEN_KEY_CHARACTERS.intersection(value)
-    )
+    """Whether ``value`` may be a document id or partition key (the rule of check_key)."""
+    try:
+        check_key("key", value)
+    except ValueError:
+        return False
+    return True
 
 
 def check_key(what: str, value: object) -> str:
