@@ -300,6 +300,8 @@ def _settle(future: "asyncio.Future[Any]", result: Any, error: BaseException | N
 
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: no implicit transactions; the writer issues BEGIN and COMMIT.
+    # timeout= is SQLite's busy timeout, set before anything runs: switching to WAL may itself
+    # wait for another process.
     connection = sqlite3.connect(
         path,
         isolation_level=None,
@@ -307,8 +309,6 @@ def _connect(path: Path) -> sqlite3.Connection:
         timeout=BUSY_TIMEOUT_MILLISECONDS / 1000,
     )
     try:
-        # The busy timeout first: switching to WAL may itself wait for another process.
-        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MILLISECONDS}")
         connection.execute("PRAGMA journal_mode = WAL").fetchall()
         connection.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
     except BaseException:
