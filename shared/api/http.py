@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from shared.api.problem_types import PROBLEM_TYPE_PREFIX
+
 ROUTE_PREFIX = "/api"  # host.json extensions.http.routePrefix
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
@@ -57,7 +59,7 @@ def problem_response(
 ) -> ApiResponse:
     """An RFC 9457 problem document; ``slug`` names the problem type."""
     payload = {
-        "type": f"urn:pierogi-shop:problem:{slug}",
+        "type": f"{PROBLEM_TYPE_PREFIX}{slug}",
         "title": title,
         "status": status,
         "detail": detail,
