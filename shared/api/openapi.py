@@ -23,12 +23,13 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from shared.api.http import JSON, PROBLEM_JSON, ROUTE_PREFIX
 from shared.api.operations import OPERATIONS, Operation, Success
 from shared.api.problem_types import ALL_PROBLEM_TYPES, ProblemType
+from shared.api.routes import APP_DIR, http_triggers
 from shared.api.validation import CORRELATION_ID_PATTERN, PATH_PARAMETER_SCHEMAS
 from shared.domain.cart import ShoppingCart
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
-APP_ROOT = Path(__file__).resolve().parents[2]
+APP_ROOT = APP_DIR
 _SCHEMAS = "#/components/schemas/"
 ModelKey = tuple[type[BaseModel], JsonSchemaMode]
 # {name}, {name:constraint}, {name?} and {name=default}: the route parameter's name.
@@ -112,13 +113,9 @@ class HttpFunction:
 
 def http_functions(app_root: Path = APP_ROOT) -> Iterator[HttpFunction]:
     """Every HTTP-triggered function of the app, by folder name."""
-    for function_json in sorted(app_root.glob("*/function.json")):
-        config = json.loads(function_json.read_text(encoding="utf-8"))
-        for binding in config.get("bindings", []):
-            if binding.get("type") == "httpTrigger":
-                name = function_json.parent.name
-                methods = tuple(m.lower() for m in binding.get("methods") or ())
-                yield HttpFunction(name, methods, binding.get("route") or name)
+    for trigger in http_triggers(app_root):
+        methods = tuple(m.lower() for m in trigger.methods)
+        yield HttpFunction(trigger.function, methods, trigger.route)
 
 
 @cache

@@ -16,6 +16,7 @@ parameters) is refused when the table is read, as the local host refuses it at s
 import functools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -61,23 +62,40 @@ def template_pattern(template: str) -> re.Pattern[str]:
     return re.compile("/".join(pieces), re.IGNORECASE | re.ASCII)
 
 
-def read_routes(app_dir: Path) -> tuple[DeclaredRoute, ...]:
-    """The HTTP routes of every function folder, the catch-all ones left out."""
-    routes: list[DeclaredRoute] = []
+@dataclass(frozen=True)
+class HttpTrigger:
+    """One function's httpTrigger binding as its function.json declares it."""
+
+    function: str
+    route: str  # the declared route, or the function's name when it declares none
+    methods: tuple[str, ...]  # as declared; empty means every method
+
+
+def http_triggers(app_dir: Path = APP_DIR) -> Iterator[HttpTrigger]:
+    """The httpTrigger bindings of every function folder, by folder name: the one reading of
+    function.json for the app's own uses (this table and the OpenAPI description)."""
     for path in sorted(app_dir.glob(f"*/{FUNCTION_JSON}")):
         document = json.loads(path.read_text(encoding="utf-8"))
         for binding in document.get("bindings", []):
-            if binding.get("type") != HTTP_TRIGGER:
-                continue
-            template = str(binding.get("route") or path.parent.name).strip("/")
-            if _CATCH_ALL.match(template):
-                continue
-            methods = frozenset(str(m).upper() for m in binding.get("methods") or [])
-            try:
-                pattern = template_pattern(template)
-            except ValueError as error:
-                raise ValueError(f"Function {path.parent.name}: {error}") from None
-            routes.append(DeclaredRoute(path.parent.name, template, methods, pattern))
+            if binding.get("type") == HTTP_TRIGGER:
+                name = path.parent.name
+                methods = tuple(str(m) for m in binding.get("methods") or ())
+                yield HttpTrigger(name, str(binding.get("route") or name), methods)
+
+
+def read_routes(app_dir: Path) -> tuple[DeclaredRoute, ...]:
+    """The HTTP routes of every function folder, the catch-all ones left out."""
+    routes: list[DeclaredRoute] = []
+    for trigger in http_triggers(app_dir):
+        template = trigger.route.strip("/")
+        if _CATCH_ALL.match(template):
+            continue
+        methods = frozenset(m.upper() for m in trigger.methods)
+        try:
+            pattern = template_pattern(template)
+        except ValueError as error:
+            raise ValueError(f"Function {trigger.function}: {error}") from None
+        routes.append(DeclaredRoute(trigger.function, template, methods, pattern))
     return tuple(routes)
 
 
