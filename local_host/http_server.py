@@ -37,6 +37,7 @@ from local_host.routing import Route, Router, RouteTemplate
 
 # The Functions host's request size limit; smaller limits are the functions' business.
 MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024
+_TOO_LARGE = f"The request body is larger than the {MAX_REQUEST_BODY_BYTES} bytes the host accepts."
 
 # Framing is the server's job; a function's own value for these would corrupt the response.
 _HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
@@ -281,11 +282,8 @@ class HttpServer:
         function = resolved.target
         trigger = function.definition.trigger
         assert isinstance(trigger, HttpTrigger)
-        too_large = (
-            f"The request body is larger than the {MAX_REQUEST_BODY_BYTES} bytes the host accepts."
-        )
         if (request.content_length or 0) > MAX_REQUEST_BODY_BYTES:
-            return _refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large, request)
+            return _refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, _TOO_LARGE, request)
         try:
             body = await self._read_body(request)
         except TimeoutError:
@@ -294,7 +292,7 @@ class HttpServer:
             )
             return _refuse(HTTPStatus.REQUEST_TIMEOUT, detail, request)
         except web.HTTPRequestEntityTooLarge:
-            return _refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large, request)
+            return _refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, _TOO_LARGE, request)
         except web.RequestPayloadError as unreadable:
             # aiohttp decodes gzip and deflate bodies while reading them, and reports bytes that
             # do not decode (or broken chunked framing) here: the client's error, not the host's.
