@@ -60,8 +60,11 @@ def unwrap_token(token: str, fingerprint: str) -> str:
     """The Cosmos DB token inside ``token``; InvalidContinuationToken if it is not ours."""
     cosmos_token = decode_token(token, fingerprint).get("t")
     # Sent as an HTTP header: printable ASCII only.
-    if not isinstance(cosmos_token, str) or not cosmos_token.isascii():
-        raise InvalidContinuationToken("The continuation token is malformed.")
-    if not cosmos_token.isprintable() or not cosmos_token:
+    if not (
+        isinstance(cosmos_token, str)
+        and cosmos_token
+        and cosmos_token.isascii()
+        and cosmos_token.isprintable()
+    ):
         raise InvalidContinuationToken("The continuation token is malformed.")
     return cosmos_token
