@@ -15,7 +15,7 @@ from typing import Any, ClassVar, NamedTuple
 from croniter import croniter
 
 from local_host.errors import StartupError
-from local_host.routing import RouteTemplate, RouteTemplateError
+from shared.api.route_template import RouteTemplate, RouteTemplateError
 
 RETURN_BINDING = "$return"
 HTTP_TRIGGER = "httpTrigger"

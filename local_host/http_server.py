@@ -33,7 +33,8 @@ from local_host.http_connections import DEFAULT_LIMITS, CappedTCPSite, Connectio
 from local_host.invocation import HTTP_REASON, invoke
 from local_host.problems import problem_response
 from local_host.refusal_log import refusal_logger
-from local_host.routing import Route, Router, RouteTemplate
+from local_host.routing import Route, Router
+from shared.api.route_template import RouteTemplate
 
 # The Functions host's request size limit; smaller limits are the functions' business.
 MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024

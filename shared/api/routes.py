@@ -6,60 +6,34 @@ The app's catch-all function (``ZzzUnmatchedRoute``, tried last because the host
 in the order of the functions' names) answers those requests itself, from this table: 405 with
 ``Allow`` when a route has this path but not this method, else 404, both as problem+json.
 
-The table understands only what the app's routes use: literal segments and whole-segment
-parameters ``{name}`` (the catch-all's own ``{*path}`` is left out of it). A route using more
-of the template syntax (constraints, optional or default values, segments mixing literals and
-parameters) is refused when the table is read, as the local host refuses it at start
-(local_host/routing.py), rather than matched by half a rule.
+Templates are read and matched by shared/api/route_template.py, as the local host's router
+reads and matches them, so the table never claims a path the router did not give a route.
+The catch-all's own ``{*path}`` is left out of the table.
 """
 
 import functools
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
+
+from shared.api.route_template import RouteTemplate
 
 # The app directory: the folder holding host.json and the function folders.
 APP_DIR = Path(__file__).resolve().parents[2]
 FUNCTION_JSON = "function.json"
 HTTP_TRIGGER = "httpTrigger"
 
-_PARAMETER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
-_CATCH_ALL = re.compile(r"^\{\*{1,2}[^{}]*\}$")
-
 
 @dataclass(frozen=True)
 class DeclaredRoute:
     function: str
-    template: str
+    template: RouteTemplate  # relative to the route prefix
     # Upper-case; empty means every method.
     methods: frozenset[str]
-    pattern: re.Pattern[str]
 
-    def matches(self, path: str) -> bool:
-        return self.pattern.fullmatch(path) is not None
-
-
-def template_pattern(template: str) -> re.Pattern[str]:
-    """A pattern for decoded paths (no leading or trailing slash) that the template matches.
-
-    ValueError for a template using more than literal segments and ``{name}`` parameters.
-    """
-    pieces: list[str] = []
-    for segment in template.strip("/").split("/"):
-        if _PARAMETER.fullmatch(segment):
-            pieces.append("[^/]+")
-        elif not segment or "{" in segment or "}" in segment:
-            raise ValueError(
-                f"Route '{template}': the segment '{segment}' is not a literal or a {{name}}"
-                " parameter, the only route syntax this app's routes use."
-            )
-        else:
-            pieces.append(re.escape(segment))
-    # Literal segments compare ignoring ASCII case only, as ASP.NET's OrdinalIgnoreCase does.
-    return re.compile("/".join(pieces), re.IGNORECASE | re.ASCII)
+    def matches(self, path: list[str]) -> bool:
+        return self.template.match(path) is not None
 
 
 @dataclass(frozen=True)
@@ -84,18 +58,19 @@ def http_triggers(app_dir: Path = APP_DIR) -> Iterator[HttpTrigger]:
 
 
 def read_routes(app_dir: Path) -> tuple[DeclaredRoute, ...]:
-    """The HTTP routes of every function folder, the catch-all ones left out."""
+    """The HTTP routes of every function folder, the catch-all ones left out.
+
+    ValueError (RouteTemplateError) for a template using syntax the matcher does not support.
+    """
     routes: list[DeclaredRoute] = []
     for trigger in http_triggers(app_dir):
-        template = trigger.route.strip("/")
-        if _CATCH_ALL.match(template):
-            continue
-        methods = frozenset(m.upper() for m in trigger.methods)
         try:
-            pattern = template_pattern(template)
+            template = RouteTemplate.parse(trigger.route)
         except ValueError as error:
             raise ValueError(f"Function {trigger.function}: {error}") from None
-        routes.append(DeclaredRoute(trigger.function, template, methods, pattern))
+        if not template.has_catch_all:
+            methods = frozenset(m.upper() for m in trigger.methods)
+            routes.append(DeclaredRoute(trigger.function, template, methods))
     return tuple(routes)
 
 
@@ -105,11 +80,14 @@ def declared_routes() -> tuple[DeclaredRoute, ...]:
     return read_routes(APP_DIR)
 
 
-def allowed_methods(routes: tuple[DeclaredRoute, ...], raw_path: str) -> frozenset[str] | None:
-    """The methods the routes accept at this path (relative to the route prefix); None if no
-    route has this path. An empty set means a route accepts every method."""
-    path = "/".join(unquote(segment) for segment in raw_path.strip("/").split("/"))
-    matching = [route for route in routes if route.matches(path)]
+def allowed_methods(routes: tuple[DeclaredRoute, ...], path: str) -> frozenset[str] | None:
+    """The methods the routes accept at this path (the catch-all's value: relative to the route
+    prefix, decoded by the host); None if no route has this path. An empty set means a route
+    accepts every method."""
+    # Split without trimming the front: "/x" (the value for "api//x") has an empty first
+    # segment, so the route "x" does not claim it, as the router did not give it that route.
+    segments = path.rstrip("/").split("/")
+    matching = [route for route in routes if route.matches(segments)]
     if not matching:
         return None
     if any(not route.methods for route in matching):

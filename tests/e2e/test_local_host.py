@@ -524,7 +524,8 @@ def test_requests_become_real_function_requests(throwaway_host: HostProcess) -> 
         assert response.headers["x-echo"] == "1"
         echoed = response.json()
         assert echoed["method"] == "PATCH"
-        assert echoed["route"] == {"name": "Józef/K", "rest": "42"}
+        # The host decodes the path but for an encoded slash (dotnet/aspnetcore issue 17864).
+        assert echoed["route"] == {"name": "Józef%2FK", "rest": "42"}
         assert echoed["params"] == {"q": "1"}
         assert echoed["header"] == "yes"
         assert echoed["body"] == "hello"
