@@ -46,6 +46,19 @@ def read_host_config(app_dir: Path) -> HostConfig:
     if isinstance(max_calls, bool) or not isinstance(max_calls, int) or max_calls < 1:
         raise StartupError(f"{path}: extensions.serviceBus.maxConcurrentCalls must be >= 1.")
 
+    # The Python trigger settles only by auto-complete: returning completes, raising abandons.
+    # Turned off (extension 5.x's key, or messageHandlerOptions.autoComplete of 2.x-4.x), the
+    # function would have to settle messages itself, which Python cannot; this host only
+    # imitates auto-complete, so it refuses false rather than complete messages regardless.
+    handler_options = _section(path, service_bus, "messageHandlerOptions")
+    for parent, key in ((service_bus, "autoCompleteMessages"), (handler_options, "autoComplete")):
+        if parent.get(key, True) is not True:
+            where = "" if parent is service_bus else "messageHandlerOptions."
+            raise StartupError(
+                f"{path}: extensions.serviceBus.{where}{key} must be true (or left out): the "
+                "local host settles Service Bus messages only by auto-complete."
+            )
+
     renewal = _timespan(
         path, service_bus, "maxAutoLockRenewalDuration", defaults.max_auto_lock_renewal
     )

@@ -439,6 +439,31 @@ def test_host_json_timespans_are_hh_mm_ss(
         read_host_config(app.root)
 
 
+@pytest.mark.parametrize(
+    ("service_bus", "setting"),
+    [
+        # Service Bus extension 5.x (the app's bundle, [4.*, 5.0.0)) reads the flat key.
+        ({"autoCompleteMessages": False}, r"extensions\.serviceBus\.autoCompleteMessages"),
+        ({"autoCompleteMessages": "false"}, r"extensions\.serviceBus\.autoCompleteMessages"),
+        # Extensions 2.x-4.x read it from messageHandlerOptions.
+        (
+            {"messageHandlerOptions": {"autoComplete": False}},
+            r"extensions\.serviceBus\.messageHandlerOptions\.autoComplete",
+        ),
+    ],
+)
+def test_service_bus_auto_complete_turned_off_is_refused_naming_the_setting(
+    app: ThrowawayApp, service_bus: dict[str, Any], setting: str
+) -> None:
+    # The app relies on auto-complete, the only settlement this host imitates.
+    app.host_json({"version": "2.0", "extensions": {"serviceBus": service_bus}})
+    with pytest.raises(StartupError, match=rf"{setting} must be true"):
+        read_host_config(app.root)
+    on = {"autoCompleteMessages": True, "messageHandlerOptions": {"autoComplete": True}}
+    app.host_json({"version": "2.0", "extensions": {"serviceBus": on}})
+    assert read_host_config(app.root) == HostConfig()
+
+
 # --- the repository's own app ----------------------------------------------------------------
 
 
