@@ -5,8 +5,9 @@ from the data the Functions host sends the Python worker, and the function's ret
 encoded by the library's converter as the worker encodes it. Errors are answered as the host
 answers them: no matching route (a method outside ``methods`` included) is an empty 404, a
 function that raises, times out or returns something the worker cannot encode (``None``) an
-empty 500. Only what Kestrel itself refuses before routing (a malformed Host header, a body
-that cannot be read, a body over the size limit) gets an RFC 9457 problem here.
+empty 500, one that has not answered within 230 seconds an empty 502 (HTTP_RESPONSE_LIMIT).
+Only what Kestrel itself refuses before routing (a malformed Host header, a body that cannot
+be read, a body over the size limit) gets an RFC 9457 problem here.
 """
 
 import asyncio
@@ -57,6 +58,12 @@ _HOST_HEADER = re.compile(
 # Content-Encoding reaches the function as sent.
 _DECODED_CODINGS = frozenset({"gzip", "deflate", "br", "zstd"})
 
+# On Azure the front end gives up on an HTTP-triggered function that has not answered within
+# 230 seconds, whatever functionTimeout says (the load balancer's idle timeout): the client gets
+# a 502 and the function runs on, its answer lost (Azure Functions HTTP trigger reference,
+# "Limits"). The one place this host imitates that limit.
+HTTP_RESPONSE_LIMIT = timedelta(seconds=230)
+
 # What stands in front of the host (local_platform/): answers a request itself or hands it,
 # perhaps changed, to the host's own handling.
 Front = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
@@ -87,6 +94,16 @@ def build_router(functions: Sequence[LoadedFunction], route_prefix: str) -> Rout
             )
         )
     return Router(routes)
+
+
+async def _send_bad_gateway(request: web.Request) -> web.StreamResponse:
+    """An empty 502 sent at once, before the handler returns: the front end's answer."""
+    response = empty_response(HTTPStatus.BAD_GATEWAY)
+    # The connection is busy until the function ends: the client must not wait on it.
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    return response
 
 
 class BadHostHeader(ValueError):
@@ -213,9 +230,11 @@ class HttpServer:
         function_timeout: timedelta = DEFAULT_FUNCTION_TIMEOUT,
         front: Front | None = None,
         limits: ConnectionLimits = DEFAULT_LIMITS,
+        response_limit: timedelta = HTTP_RESPONSE_LIMIT,
     ) -> None:
         self._router = build_router(functions, route_prefix)
         self._function_timeout = function_timeout
+        self._response_limit = response_limit.total_seconds()
         self._front = front
         self._host = host
         self._port = port
@@ -307,12 +326,24 @@ class HttpServer:
             return _refuse(HTTPStatus.BAD_REQUEST, detail, request)
 
         function_request = to_function_request(request, url, body, resolved.route_params)
+        # Past the response limit the client gets its 502 while the function runs on; the
+        # request (and its connection) ends when the function does, its answer lost.
+        sent_late: list[asyncio.Task[web.StreamResponse]] = []
+        watchdog = asyncio.get_running_loop().call_later(
+            self._response_limit, self._answer_late, request, function.name, sent_late
+        )
+        try:
+            response = await self._invoke(function, {trigger.binding_name: function_request})
+        finally:
+            watchdog.cancel()
+        return await sent_late[0] if sent_late else response
+
+    async def _invoke(
+        self, function: LoadedFunction, arguments: Mapping[str, Any]
+    ) -> web.StreamResponse:
         try:
             result = await invoke(
-                function,
-                {trigger.binding_name: function_request},
-                HTTP_REASON,
-                time_limit=self._function_timeout,
+                function, arguments, HTTP_REASON, time_limit=self._function_timeout
             )
         except Exception:
             # invoke() has logged the traceback; the host answers a bare 500.
@@ -327,6 +358,18 @@ class HttpServer:
             )
             return empty_response(HTTPStatus.INTERNAL_SERVER_ERROR)
         return response
+
+    def _answer_late(
+        self, request: web.Request, function: str, sent: list[asyncio.Task[web.StreamResponse]]
+    ) -> None:
+        log.error(
+            "Function '%s' has not answered within %g seconds, the limit in front of the host "
+            "for HTTP requests whatever functionTimeout says; the client gets a 502 and the "
+            "function runs on, its response lost.",
+            function,
+            self._response_limit,
+        )
+        sent.append(asyncio.create_task(_send_bad_gateway(request)))
 
     async def _read_body(self, request: web.Request) -> bytes:
         """The whole body, within the body timeout while any of it is still to arrive."""
