@@ -2,6 +2,7 @@
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -122,8 +123,9 @@ class DeadLetterSource(ABC):
         """Put the dead letter back on its queue; a line saying what was done."""
 
     @abstractmethod
-    async def purge(self, entry: Entry) -> None:
-        """Remove the dead letter for good."""
+    async def purge(self, entries: Sequence[Entry]) -> list[Entry]:
+        """Remove these dead letters for good, in one pass; those removed (the others were no
+        longer there)."""
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -185,10 +187,14 @@ class EmbeddedDeadLetters(DeadLetterSource):
             " in place, with a fresh delivery count"
         )
 
-    async def purge(self, entry: Entry) -> None:
-        assert entry.sequence_number is not None
-        if not await self._queue.delete_dead_letter(entry.sequence_number):
-            raise EntryNotFound(f"Dead letter {entry.id} is no longer dead-lettered.")
+    async def purge(self, entries: Sequence[Entry]) -> list[Entry]:
+        # One point delete each: nothing is scanned.
+        return [
+            entry
+            for entry in entries
+            if entry.sequence_number is not None
+            and await self._queue.delete_dead_letter(entry.sequence_number)
+        ]
 
     async def close(self) -> None:
         await self._queue.close()

@@ -139,14 +139,15 @@ class DeadLetterTool:
             for entry in await self._dlq.newest(MAX_LIMIT)
             if await self._order_state(entry) == "placed"
         ]
-        for entry in placed:
-            if dry_run:
+        if dry_run:
+            for entry in placed:
                 self._out.write(f"Would purge dead letter {entry.id}: its order was placed\n")
-            else:
-                await self._dlq.purge(entry)
-                self._out.write(f"Purged dead letter {entry.id}: its order was placed\n")
-        verb = "would be purged" if dry_run else "purged"
-        self._out.write(f"{len(placed)} dead letter(s) {verb}.\n")
+            self._out.write(f"{len(placed)} dead letter(s) would be purged.\n")
+            return 0
+        purged = await self._dlq.purge(placed)
+        for entry in purged:
+            self._out.write(f"Purged dead letter {entry.id}: its order was placed\n")
+        self._out.write(f"{len(purged)} dead letter(s) purged.\n")
         return 0
 
     async def _order_state(self, entry: Entry) -> OrderState:

@@ -2,12 +2,14 @@
 
 Kept apart from the embedded source; tested against the Service Bus test broker
 (tests/integration/test_dead_letters_servicebus.py). Listing peeks (nothing is locked or
-changed). Re-queueing receives the dead letters in peek-lock mode until it finds the one asked
-for, sends its body to the queue under a new message id, completes it in the dead-letter
-sub-queue and abandons the others it locked.
+changed). Re-queueing and purging receive the dead letters in peek-lock mode, in one pass,
+until they hold every one asked for, then abandon the others they locked (each at most once, so
+a purge of many raises no delivery count by more than one). Re-queueing sends the body to the
+queue under a new message id and completes the dead letter; purging completes them.
 """
 
 import re
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,31 +138,39 @@ class ServiceBusDeadLetters(DeadLetterSource):
     async def requeue(self, entry: Entry) -> str:
         handle = await self._open()
         async with self._receiver(handle) as receiver:
-            message = await self._receive(receiver, entry)
-            return await self._resend(handle, receiver, message)
+            found = await self._receive(receiver, {entry.sequence_number or 0})
+            if not found:
+                raise EntryNotFound(f"Dead letter {entry.id} was not found (already re-queued?).")
+            return await self._resend(handle, receiver, found[0])
 
-    async def purge(self, entry: Entry) -> None:
+    async def purge(self, entries: Sequence[Entry]) -> list[Entry]:
+        by_number = {e.sequence_number: e for e in entries if e.sequence_number is not None}
         handle = await self._open()
         async with self._receiver(handle) as receiver:
-            await receiver.complete_message(await self._receive(receiver, entry))
+            found = await self._receive(receiver, set(by_number))
+            for message in found:
+                await receiver.complete_message(message)
+        return [by_number[message.sequence_number or 0] for message in found]
 
     @staticmethod
-    async def _receive(receiver: ServiceBusReceiver, entry: Entry) -> ServiceBusReceivedMessage:
-        """The entry's dead letter, locked; the others received on the way are abandoned."""
+    async def _receive(
+        receiver: ServiceBusReceiver, wanted: Collection[int]
+    ) -> list[ServiceBusReceivedMessage]:
+        """The wanted dead letters (by sequence number) that are there, locked, in one pass;
+        the others received on the way are abandoned."""
+        found: list[ServiceBusReceivedMessage] = []
         held: list[ServiceBusReceivedMessage] = []
         try:
-            while len(held) < MAX_SCANNED:
+            while len(found) < len(wanted) and len(found) + len(held) < MAX_SCANNED:
                 batch = await receiver.receive_messages(PEEK_BATCH)
                 if not batch:
                     break
                 for message in batch:
-                    if message.sequence_number == entry.sequence_number:
-                        return message
-                    held.append(message)
+                    (found if message.sequence_number in wanted else held).append(message)
         finally:
             for message in held:
                 await receiver.abandon_message(message)
-        raise EntryNotFound(f"Dead letter {entry.id} was not found (already re-queued?).")
+        return found
 
     async def _resend(
         self,
