@@ -6,16 +6,13 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, computed_field
 
-from shared.domain.cart_item import CartItem
+from shared.domain.cart_item import MAX_LINE_QUANTITY, MIN_LINE_QUANTITY, CartItem, lines_total
 from shared.domain.errors import CartAlreadyOrdered, EmptyCart, ItemNotInCart, QuantityOutOfRange
 from shared.domain.menu import Product
 from shared.domain.model import CamelModel
-from shared.domain.money import CURRENCY, to_money
+from shared.domain.money import CURRENCY
 from shared.domain.submit_order import SubmitOrder
 from shared.domain.timestamps import UtcDateTime
-
-MIN_LINE_QUANTITY = 1
-MAX_LINE_QUANTITY = 99
 
 
 class OutboxEntry(CamelModel):
@@ -53,7 +50,7 @@ class ShoppingCart(CamelModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def total(self) -> Decimal:
-        return to_money(sum((item.line_total for item in self.items), Decimal("0")))
+        return lines_total(self.items)
 
     def add_item(self, product: Product, quantity: int, now: datetime) -> None:
         self._ensure_open()

@@ -5,9 +5,8 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from shared.domain.cart_item import CartItem
+from shared.domain.cart_item import MIN_LINE_QUANTITY, CartItem, lines_total
 from shared.domain.model import CamelModel
-from shared.domain.money import to_money
 from shared.domain.timestamps import UtcDateTime
 
 MESSAGE_TYPE: Literal["SubmitOrder"] = "SubmitOrder"
@@ -38,9 +37,9 @@ class SubmitOrder(CamelModel):
     @model_validator(mode="after")
     def _lines_make_the_total(self) -> "SubmitOrder":
         # The order is placed as the message says, so it must agree with itself.
-        if any(item.quantity < 1 for item in self.items):
-            raise ValueError("every line needs a quantity of at least 1")
-        lines = to_money(sum((item.line_total for item in self.items), Decimal("0")))
+        if any(item.quantity < MIN_LINE_QUANTITY for item in self.items):
+            raise ValueError(f"every line needs a quantity of at least {MIN_LINE_QUANTITY}")
+        lines = lines_total(self.items)
         if self.total != lines:
             raise ValueError(f"the total {self.total} is not the sum of the lines, {lines}")
         return self

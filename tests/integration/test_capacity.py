@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from shared.api.validation import CUSTOMER_PATTERN
-from shared.domain.cart import MAX_LINE_QUANTITY, ShoppingCart
+from shared.domain.cart import ShoppingCart
+from shared.domain.cart_item import MAX_LINE_QUANTITY
 from shared.domain.menu import MENU
 from shared.services.outbox import outgoing_message
 from tests.integration.order_operations import OrderOperations, by_kind, count_one_order

@@ -4,8 +4,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from shared.domain.cart import ShoppingCart
+from shared.domain.cart_item import MIN_LINE_QUANTITY, CartItem, lines_total
 from shared.domain.errors import CartAlreadyOrdered, EmptyCart, ItemNotInCart, QuantityOutOfRange
 from shared.domain.menu import MENU
 from shared.domain.submit_order import SubmitOrder
@@ -111,6 +113,24 @@ def test_the_submit_order_message_round_trips_as_json() -> None:
     cart.add_item(MENU["meat"], 2, NOW)
     message = cart.submit("corr-1", NOW)
     assert SubmitOrder.model_validate_json(message.model_dump_json(by_alias=True)) == message
+
+
+def test_a_submit_order_carries_the_total_of_its_lines_as_the_cart_counts_it() -> None:
+    # One rule for both: a price with a half grosz rounds the line, then the lines are summed.
+    items = [
+        CartItem(product_id="a", name="A", quantity=3, unit_price=Decimal("0.335")),
+        CartItem(product_id="b", name="B", quantity=1, unit_price=Decimal("0.005")),
+    ]
+    cart = new_cart().model_copy(update={"items": items})
+    assert cart.total == lines_total(items) == Decimal("1.02")  # 1.01 + 0.01
+    message = cart.submit("corr-1", NOW)
+    assert message.total == cart.total
+    document = message.model_dump(mode="json", by_alias=True)
+    with pytest.raises(ValidationError, match=r"is not the sum of the lines, 1\.02"):
+        SubmitOrder.model_validate({**document, "total": "1.01"})
+    zero = {**document["items"][0], "quantity": MIN_LINE_QUANTITY - 1}
+    with pytest.raises(ValidationError, match=f"at least {MIN_LINE_QUANTITY}"):
+        SubmitOrder.model_validate({**document, "items": [zero]})
 
 
 def test_stored_timestamps_are_fixed_width_so_they_sort_as_strings() -> None:
