@@ -2,23 +2,27 @@
 
 import asyncio
 import json
-from functools import cache
 
 from shared.api.http import JSON, ApiResponse, HttpRequestLike
 from shared.api.openapi import openapi_document
 from shared.api.problems import endpoint
 from shared.bootstrap import Application
 
+# The document's bytes, built on the first request and kept for the life of the process.
+_document: bytes | None = None
 
-@cache
+
 def _document_bytes() -> bytes:
     return json.dumps(openapi_document(), separators=(",", ":")).encode()
 
 
 @endpoint
 async def get_openapi_document(request: HttpRequestLike, app: Application) -> ApiResponse:
-    # Built on first use from the function folders' files: read off the event loop.
-    body = await asyncio.to_thread(_document_bytes)
+    global _document
+    if _document is None:
+        # Built from the function folders' files, so off the event loop. Two first requests
+        # at once may both build it, to the same bytes; every later one answers from here.
+        _document = await asyncio.to_thread(_document_bytes)
     return ApiResponse(
-        200, body, {"Content-Type": f"{JSON}; charset=utf-8", "Cache-Control": "no-cache"}
+        200, _document, {"Content-Type": f"{JSON}; charset=utf-8", "Cache-Control": "no-cache"}
     )
