@@ -94,21 +94,29 @@ class AppServiceAuthentication:
     def forwarded(self, request: web.Request) -> web.Request:
         """The request as the platform hands it to the host: client-sent copies of the
         platform's headers dropped, the signed-in session's principal added."""
+        session = self._session(request)
+        sent_by_client = any(
+            name.lower().startswith(_PLATFORM_HEADER_PREFIXES) for name in request.headers
+        )
+        if session is None and not sent_by_client:
+            return request  # nothing to drop or add: most API requests, passed on as they are
         headers: CIMultiDict[str] = CIMultiDict(
             (name, value)
             for name, value in request.headers.items()
             if not name.lower().startswith(_PLATFORM_HEADER_PREFIXES)
         )
-        session = self._session(request)
         if session is not None:
             headers.extend(principal_headers(session[0]))
         return request.clone(headers=headers)
 
     def _session(self, request: web.Request) -> tuple[ClientPrincipal, int] | None:
         """The signed-in principal and when the session ends (Unix time), or None."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
         try:
             encoded, signed_at = self._sessions.loads(
-                request.cookies.get(SESSION_COOKIE, ""),
+                cookie,
                 max_age=SESSION_SECONDS,
                 return_timestamp=True,
             )
