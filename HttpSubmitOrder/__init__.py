@@ -1,5 +1,4 @@
-"""POST customers/{customer}/carts/{cartId}/submit: accept the cart for ordering (202).
-Saves the cart with its SubmitOrder message, then sends it; ProcessSubmitOrder orders."""
+"""POST customers/{customer}/carts/{cartId}/submit: accept the cart for ordering (202)."""
 
 import azure.functions as func
 

@@ -1,5 +1,4 @@
-"""Every request no other route matched: problem+json 404, or 405 with Allow.
-Named to sort last: the host tries routes in the order of the functions' names."""
+"""The catch-all route, named to sort last: problem+json 404, or 405 with Allow."""
 
 import azure.functions as func
 

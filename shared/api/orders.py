@@ -24,6 +24,8 @@ def order_location(customer: str, order_id: str) -> str:
 
 @endpoint
 async def submit_order(request: HttpRequestLike, app: Application) -> ApiResponse:
+    """Accept the cart for ordering (202): saves it with its SubmitOrder message, then sends the
+    message; ProcessSubmitOrder places the order."""
     customer = customer_for_request(request, app.authentication)
     cart_id = uuid_from_route(request, "cartId")
     correlation = correlation_id(request)

@@ -1,4 +1,8 @@
-"""Requests no other function's route matched: problem+json 404, or 405 with ``Allow``."""
+"""Requests no other function's route matched: problem+json 404, or 405 with ``Allow``.
+
+The catch-all function (``ZzzUnmatchedRoute``) is named to sort last: the host tries routes in
+the order of the functions' names.
+"""
 
 from shared.api import problem_types as types
 from shared.api.http import ROUTE_PREFIX, ApiResponse, HttpRequestLike

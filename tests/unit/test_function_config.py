@@ -293,6 +293,19 @@ def test_a_function_folder_is_thin(function: Function) -> None:
     )
 
 
+@by_name(FUNCTIONS)
+def test_a_function_folder_says_what_it_does_in_a_docstring_summary_line(
+    function: Function,
+) -> None:
+    docstring = ast.get_docstring(parse(function.script), clean=False)
+    assert docstring, f"{function.name}: {function.script.name} has no docstring"
+    lines = docstring.splitlines()
+    # PEP 257: the summary line, then a blank line before any description.
+    assert len(lines) == 1 or lines[1].strip() == "", (
+        f"{function.name}: the docstring needs a blank line after its summary line"
+    )
+
+
 @by_name(HTTP_FUNCTIONS)
 def test_route_parameters_are_exactly_what_the_code_reads(function: Function) -> None:
     declared = {name for _, name, _ in ROUTE_PARAMETER.findall(function.trigger["route"])}
