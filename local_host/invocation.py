@@ -2,13 +2,13 @@
 
 import asyncio
 import time
-import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from local_host.function_app import LoadedFunction
 from local_host.host_logging import host_logger
+from shared.unique_ids import unique_uuid
 
 HTTP_REASON = "This function was programmatically called via the host APIs."
 
@@ -33,7 +33,7 @@ async def invoke(
     Past ``time_limit`` (host.json functionTimeout) the invocation fails with FunctionTimeout, as
     on the Functions host; a coroutine is cancelled, a thread cannot be and runs on unheeded.
     """
-    invocation_id = str(uuid.uuid4())
+    invocation_id = unique_uuid()
     qualified = f"Functions.{function.name}"
     log.info("Executing '%s' (Reason='%s', Id=%s)", qualified, reason, invocation_id)
     started = time.perf_counter()

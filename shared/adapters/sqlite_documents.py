@@ -13,7 +13,6 @@ import json
 import math
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from shared.document_rules import (
     not_found,
 )
 from shared.ports import InvalidContinuationToken, JsonScalar, Page, StoredDocument
+from shared.unique_ids import unique_hex
 
 # The expression indexes must spell json_extract exactly as the queries do, with the JSON path
 # as a literal: SQLite matches an expression index only against the same expression.
@@ -219,7 +219,7 @@ def _stored(etag: str, body: str) -> StoredDocument:
 
 
 def _new_etag() -> str:
-    return uuid.uuid4().hex
+    return unique_hex()
 
 
 def _json_path(field: str) -> str:

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from typing import Any
 from shared.adapters.sqlite_database import SqliteDatabase
 from shared.ports import MessageSender, OutgoingMessage
 from shared.settings import EmbeddedSettings
+from shared.unique_ids import unique_uuid
 
 MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
 
@@ -558,7 +558,7 @@ def _message_fields(row: Sequence[Any]) -> dict[str, Any]:
 
 
 def _new_lock_token() -> str:
-    return str(uuid.uuid4())
+    return unique_uuid()
 
 
 def _now() -> int:

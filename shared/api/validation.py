@@ -11,6 +11,7 @@ from shared.api import problem_types as types
 from shared.api.http import HttpRequestLike, header
 from shared.api.problems import RequestRejected
 from shared.document_rules import MAX_TOKEN_LENGTH
+from shared.unique_ids import unique_uuid
 
 MAX_BODY_BYTES = 64 * 1024
 CUSTOMER_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -170,4 +171,4 @@ def correlation_id(request: HttpRequestLike) -> str:
     supplied = header(request, "X-Correlation-Id")
     if supplied and CORRELATION_ID_PATTERN.fullmatch(supplied):
         return supplied
-    return str(uuid.uuid4())
+    return unique_uuid()
