@@ -11,6 +11,7 @@ Sources of each shape (read, not guessed):
   (``binding.decode(datum, trigger_metadata=metadata)``).
 """
 
+import importlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -124,3 +125,21 @@ def test_an_embedded_queue_message_reaches_the_function_through_the_same_convert
     assert message.enqueued_time_utc == ENQUEUED.replace(tzinfo=None)
     assert message.locked_until is None
     assert message.application_properties == {"messageType": "SubmitOrder"}
+
+
+def test_decoding_a_message_compiles_no_strptime_pattern_once_warm(monkeypatch: Any) -> None:
+    # The converter tries a dozen formats per DateTime; the standard library kept five and
+    # compiled them all again for every message until the host made room for them.
+    strptime = importlib.import_module("_strptime")
+    decode_message(b"{}", binding_data())  # the formats are compiled (at most) once
+    compiled: list[str] = []
+    original = strptime._TimeRE_cache.compile
+
+    def counted(fmt: str) -> Any:
+        compiled.append(fmt)
+        return original(fmt)
+
+    monkeypatch.setattr(strptime._TimeRE_cache, "compile", counted)
+    message = decode_message(b"{}", binding_data(enqueued_time_utc=ENQUEUED + timedelta(days=1)))
+    assert message.enqueued_time_utc == datetime(2025, 4, 12, 1, 10, 50, 251000)
+    assert compiled == []
