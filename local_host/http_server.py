@@ -14,7 +14,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from functools import partial
+from functools import lru_cache, partial
 from http import HTTPStatus
 from typing import Any
 
@@ -121,12 +121,17 @@ def request_url(request: web.Request) -> str:
     or with an empty one, the request went to the listening address.
     """
     authority = request.headers.get(hdrs.HOST) or _listening_authority(request)
+    return str(_origin(request.scheme, authority).join(request.rel_url))
+
+
+@lru_cache(maxsize=64)  # a client names few hosts; checking one costs more than the request
+def _origin(scheme: str, authority: str) -> URL:
     invalid = f"The Host header is not a valid host[:port] ({authority!a})."
     if _HOST_HEADER.fullmatch(authority) is None:
         raise BadHostHeader(invalid)
     try:
         # yarl also checks what the pattern does not: the port's range, the IP literal.
-        return str(URL.build(scheme=request.scheme, authority=authority).join(request.rel_url))
+        return URL.build(scheme=scheme, authority=authority)
     except ValueError:
         raise BadHostHeader(invalid) from None
 
