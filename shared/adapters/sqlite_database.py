@@ -2,19 +2,23 @@
 
 Both embedded adapters (documents and queue) use this. The web and worker processes open the
 same files, so every connection runs in WAL mode (readers never block the writer) with a busy
-timeout (a writer waits for another process's write instead of failing at once).
+timeout (a reader waits for another process's write instead of failing at once).
 
-A write is a plain function of a ``sqlite3.Connection``, run whole on the file's one writer
-thread in this process: one thread hand-off per write, not one per statement. The writer takes
-every write waiting at that moment, runs each inside its own SAVEPOINT of one
-``BEGIN IMMEDIATE`` transaction and commits them together, so concurrent writes share one
-fsync (group commit). A write whose function raises is rolled back to its savepoint alone and
-its caller gets the exception; the others commit. No caller hears of success before the
-COMMIT has returned, and with ``synchronous=FULL`` that COMMIT has reached the disk: an answer
-given after a write (a 202 for a submit) still means the write survives a crash and a power
-loss.
+A write is a plain function of a ``sqlite3.Connection``. Every write that arrives in one turn
+of the event loop, or while the previous batch commits, joins one batch: each runs inside its
+own SAVEPOINT of one ``BEGIN IMMEDIATE`` transaction, and one COMMIT makes them durable
+together, with one fsync (group commit). A write whose function raises is rolled back to its
+savepoint alone and its caller gets the exception; the others commit. No caller hears of
+success before the COMMIT has returned, and with ``synchronous=FULL`` that COMMIT has reached
+the disk: an answer given after a write (a 202 for a submit) still means the write survives a
+crash and a power loss.
 
-Reads run on a second connection and thread, so they never wait behind a commit's fsync; in WAL
+The batch's statements run on the event loop: each takes microseconds on pages SQLite holds in
+memory, and on a thread they cost more than that, since the thread had to take the interpreter
+lock back from the event loop for every statement. Only what waits runs on the file's commit
+thread: the COMMIT with its fsync, and taking the write lock while another process holds it.
+
+Reads run on a reader connection and thread, so they never wait behind a commit's fsync; in WAL
 mode each read sees every write that has been answered.
 
 Every ``SqliteDatabase`` of one file in a process shares that writer and reader: the app's
@@ -24,14 +28,12 @@ finds the file locked sleeps in SQLite's busy handler, a millisecond and more ea
 """
 
 import asyncio
-import queue
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,7 +46,7 @@ BUSY_TIMEOUT_MILLISECONDS = 5000
 # file locked by the other process's commit (a millisecond or two) slept through the moment it
 # was free, and the other process's next batch took it again: with web and worker processes
 # under load each such wait lasted 10 to 20 ms. Trying every fraction of a millisecond (on the
-# writer thread, never the event loop) catches the gap between the other's batches.
+# commit thread, never the event loop) catches the gap between the other's batches.
 LOCK_RETRY_SECONDS = 0.0002
 # Writes committed together at most; a bound keeps one batch's latency bounded.
 MAX_BATCH = 256
@@ -56,8 +58,11 @@ Work = Callable[[sqlite3.Connection], T]
 @dataclass(frozen=True)
 class _Write:
     work: Work[Any]
-    loop: asyncio.AbstractEventLoop
     future: "asyncio.Future[Any]"
+
+
+# A write's outcome in a batch: its result, or the error it raised.
+_Outcome = tuple[_Write, Any, BaseException | None]
 
 
 class SqliteDatabase:
@@ -107,24 +112,38 @@ class SqliteDatabase:
 
 
 class _DatabaseFile:
-    """The writer and reader connections of one file in this process, opened on first use."""
+    """The writer and reader connections of one file in this process, opened on first use.
+
+    Batches run on the event loop of the writes; a loop that has closed hands the file over to
+    the next one (a test run opens a loop per test).
+    """
 
     def __init__(self, path: Path, schema: str) -> None:
         self.path = path
         self.schema = schema
         self.handles = 0
-        self._writes: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
+        self._writer: sqlite3.Connection | None = None
+        self._committer: ThreadPoolExecutor | None = None
         self._reader: ThreadPoolExecutor | None = None
         self._reader_connection: sqlite3.Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiting: list[_Write] = []  # for the next batch
+        self._batching = False  # a batch is being written or committed
+        self._drained: list[asyncio.Future[None]] = []  # close() waiting for the last batch
         self._closed = False
         self._opening = asyncio.Lock()
 
     async def write(self, work: Work[T]) -> T:
         await self._open()
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            await self._take_over(loop)
         future: asyncio.Future[T] = loop.create_future()
-        self._writes.put(_Write(work, loop, future))
+        self._waiting.append(_Write(work, future))
+        if not self._batching:
+            self._batching = True
+            # At the end of this turn of the loop: the other writes of this turn join the batch.
+            loop.call_soon(self._begin_batch)
         # A cancelled caller does not stop the write: it commits or not as a whole, like a
         # request whose answer was lost.
         return await future
@@ -137,13 +156,19 @@ class _DatabaseFile:
     async def close(self) -> None:
         async with self._opening:
             self._closed = True
+            loop = asyncio.get_running_loop()
+            if self._batching and self._loop is loop:
+                drained = loop.create_future()
+                self._drained.append(drained)
+                await drained
             writer, self._writer = self._writer, None
+            committer, self._committer = self._committer, None
             reader, self._reader = self._reader, None
-            if writer is not None:
-                self._writes.put(None)
-                await asyncio.to_thread(writer.join)
+            if writer is not None and committer is not None:
+                await loop.run_in_executor(committer, writer.close)
+                committer.shutdown(wait=False)
             if reader is not None:
-                await asyncio.get_running_loop().run_in_executor(reader, self._close_reader)
+                await loop.run_in_executor(reader, self._close_reader)
                 reader.shutdown(wait=False)
 
     def _read(self, work: Work[T]) -> T:
@@ -165,72 +190,115 @@ class _DatabaseFile:
             if self._writer is not None:
                 return
             # The writer creates the file and its schema before any read can look at it.
-            connection = await asyncio.to_thread(self._connect_writer)
-            writer = threading.Thread(
-                target=self._write_batches,
-                args=(connection,),
-                name=f"sqlite-writer-{self.path.name}",
-                daemon=True,
+            committer = ThreadPoolExecutor(1, thread_name_prefix=f"sqlite-commit-{self.path.name}")
+            self._writer = await asyncio.get_running_loop().run_in_executor(
+                committer, self._connect_writer
             )
-            writer.start()
+            self._committer = committer
             self._reader = ThreadPoolExecutor(
                 1, thread_name_prefix=f"sqlite-reader-{self.path.name}"
             )
-            self._writer = writer
 
     def _connect_writer(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = _connect(self.path)
         try:
             connection.executescript(f"BEGIN IMMEDIATE;\n{self.schema}\nCOMMIT;")
+            # From here on the writer never sleeps in SQLite's busy handler, which would block
+            # the event loop: a file locked by another process is waited for by begin_immediate,
+            # on the commit thread. Once a transaction holds the write lock, nothing in it waits
+            # for another connection (WAL mode).
+            connection.execute("PRAGMA busy_timeout = 0")
         except BaseException:
             connection.close()
             raise
         return connection
 
-    def _write_batches(self, connection: sqlite3.Connection) -> None:
+    async def _take_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        previous = self._loop
+        if previous is not None and self._batching and not previous.is_closed():
+            raise RuntimeError(f"{self.path} is being written from another event loop.")
+        self._loop = loop
+        if previous is None or not self._batching:
+            return
+        # The previous loop closed in the middle of a batch, and its callers with it. A write
+        # lock it had taken is let go once the commit thread is done with the connection.
+        self._waiting.clear()
+        if self._writer is not None:
+            await loop.run_in_executor(self._committer, _roll_back_if_open, self._writer)
+        self._batching = False
+
+    def _begin_batch(self) -> None:
+        writer = self._writer
+        assert writer is not None
+        assert self._loop is not None
         try:
-            while True:
-                first = self._writes.get()
-                if first is None:
-                    return
-                batch = [first]
-                stop = False
-                while len(batch) < MAX_BATCH:
-                    try:
-                        following = self._writes.get_nowait()
-                    except queue.Empty:
-                        break
-                    if following is None:
-                        stop = True
-                        break
-                    batch.append(following)
-                try:
-                    _commit_together(connection, batch)
-                except BaseException as error:  # never leave a caller waiting forever
-                    for write in batch:
-                        _answer(write, None, error)
-                    if connection.in_transaction:
-                        connection.execute("ROLLBACK")
-                if stop:
-                    return
-        finally:
-            connection.close()
+            writer.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                self._fail_batch(error)
+                return
+            # Another process is writing the file: wait for it on the commit thread.
+            waited = self._loop.run_in_executor(
+                self._committer, begin_immediate, writer, BUSY_TIMEOUT_MILLISECONDS / 1000
+            )
+            waited.add_done_callback(self._locked)
+            return
+        self._write_batch()
+
+    def _locked(self, waited: "asyncio.Future[None]") -> None:
+        error = waited.exception()
+        if error is not None:
+            self._fail_batch(error)
+        else:
+            self._write_batch()
+
+    def _write_batch(self) -> None:
+        """Run the waiting writes in the open transaction, then commit them on the thread."""
+        writer = self._writer
+        assert writer is not None
+        assert self._loop is not None
+        batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+        outcomes = _run_in_savepoints(writer, batch)
+        if outcomes is None:  # SQLite rolled the whole transaction back; all were answered
+            self._next_batch()
+            return
+        committed = self._loop.run_in_executor(self._committer, _commit, writer)
+        committed.add_done_callback(partial(self._answer, outcomes))
+
+    def _answer(self, outcomes: list[_Outcome], committed: "asyncio.Future[None]") -> None:
+        commit_error = committed.exception()
+        for write, result, own_error in outcomes:
+            _settle(write.future, result, own_error or commit_error)
+        self._next_batch()
+
+    def _fail_batch(self, error: BaseException) -> None:
+        """The write lock could not be taken: the writes of this batch fail with the reason."""
+        failed, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+        for write in failed:
+            _settle(write.future, None, error)
+        self._next_batch()
+
+    def _next_batch(self) -> None:
+        if self._waiting:
+            self._begin_batch()
+            return
+        self._batching = False
+        for drained in self._drained:
+            _settle(drained, None, None)
+        self._drained.clear()
 
 
 # The open files of this process, by absolute path.
 _open_files: dict[Path, _DatabaseFile] = {}
 
 
-def _commit_together(connection: sqlite3.Connection, batch: list[_Write]) -> None:
-    """Run each write in its own savepoint of one transaction, commit, then answer them all."""
-    outcomes: list[tuple[_Write, Any, BaseException | None]] = []
-    try:
-        begin_immediate(connection, BUSY_TIMEOUT_MILLISECONDS / 1000)
-    except BaseException as error:  # the file stayed locked by another process, or worse
-        for write in batch:
-            _answer(write, None, error)
-        return
+def _run_in_savepoints(
+    connection: sqlite3.Connection, batch: list[_Write]
+) -> list[_Outcome] | None:
+    """Run each write in its own savepoint of the open transaction; their outcomes, or None
+    (every write answered with the error) if SQLite rolled the whole transaction back."""
+    outcomes: list[_Outcome] = []
     for write in batch:
         connection.execute("SAVEPOINT write")
         try:
@@ -239,54 +307,46 @@ def _commit_together(connection: sqlite3.Connection, batch: list[_Write]) -> Non
             if not connection.in_transaction:
                 # SQLite rolled the whole transaction back (an I/O error, say): nothing of
                 # this batch was kept.
-                for done, _, _ in outcomes:
-                    _answer(done, None, error)
-                _answer(write, None, error)
-                for rest in batch[len(outcomes) + 1 :]:
-                    _answer(rest, None, error)
-                return
+                for done in batch:
+                    _settle(done.future, None, error)
+                return None
             connection.execute("ROLLBACK TO write")
             connection.execute("RELEASE write")
             outcomes.append((write, None, error))
         else:
             connection.execute("RELEASE write")
             outcomes.append((write, result, None))
+    return outcomes
+
+
+def _commit(connection: sqlite3.Connection) -> None:
+    """COMMIT, on the commit thread: it waits for the fsync. A failed one is rolled back."""
     try:
         connection.execute("COMMIT")
-    except BaseException as commit_error:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        for write, _, own_error in outcomes:
-            _answer(write, None, own_error or commit_error)
-        return
-    for write, result, own_error in outcomes:
-        _answer(write, result, own_error)
+    except BaseException:
+        _roll_back_if_open(connection)
+        raise
+
+
+def _roll_back_if_open(connection: sqlite3.Connection) -> None:
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
 
 
 def begin_immediate(connection: sqlite3.Connection, timeout: float) -> None:
-    """Take the file's write lock (BEGIN IMMEDIATE), trying every LOCK_RETRY_SECONDS while
-    another connection holds it, for at most ``timeout`` seconds; then "database is locked"."""
+    """Take the file's write lock (BEGIN IMMEDIATE) on a connection whose busy timeout is 0,
+    trying every LOCK_RETRY_SECONDS while another connection holds it, for at most ``timeout``
+    seconds; then "database is locked". Blocks: for the commit thread, not the event loop."""
     deadline = time.monotonic() + timeout
-    # Only this statement waits here: the rest of the transaction keeps SQLite's busy timeout.
-    connection.execute("PRAGMA busy_timeout = 0")
-    try:
-        while True:
-            try:
-                connection.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
-                if not busy or time.monotonic() >= deadline:
-                    raise
-            time.sleep(LOCK_RETRY_SECONDS)
-    finally:
-        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MILLISECONDS}")
-
-
-def _answer(write: _Write, result: Any, error: BaseException | None) -> None:
-    # The caller's loop may have closed meanwhile (a test ending): nobody waits any more.
-    with suppress(RuntimeError):
-        write.loop.call_soon_threadsafe(_settle, write.future, result, error)
+    while True:
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(LOCK_RETRY_SECONDS)
 
 
 def _settle(future: "asyncio.Future[Any]", result: Any, error: BaseException | None) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from shared.adapters.sqlite_database import (
-    BUSY_TIMEOUT_MILLISECONDS,
     SYNCHRONOUS,
     SqliteDatabase,
     begin_immediate,
@@ -131,8 +130,10 @@ async def test_handles_of_one_file_share_its_writer(database: SqliteDatabase) ->
         )
     )
 
-    writers = [t for t in threading.enumerate() if t.name == f"sqlite-writer-{database.path.name}"]
-    assert len(writers) == 1
+    committers = [
+        t for t in threading.enumerate() if t.name.startswith(f"sqlite-commit-{database.path.name}")
+    ]
+    assert len(committers) == 1
     await other.close()
     await database.write(insert("after"))  # closing one handle leaves the file to the others
     assert len(committed(database.path)) == 51
@@ -151,7 +152,9 @@ async def test_a_writer_waits_for_another_connection_s_write_and_then_gives_up(
     await database.write(insert("a"))
     other = sqlite3.connect(database.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process writing
-    writer = sqlite3.connect(database.path, isolation_level=None, check_same_thread=False)
+    writer = sqlite3.connect(
+        database.path, isolation_level=None, check_same_thread=False, timeout=0
+    )
     try:
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             begin_immediate(writer, timeout=0.05)
@@ -159,7 +162,60 @@ async def test_a_writer_waits_for_another_connection_s_write_and_then_gives_up(
         # Taken once the other commits, well before the timeout.
         await asyncio.to_thread(begin_immediate, writer, 5.0)
         writer.execute("ROLLBACK")
-        assert writer.execute("PRAGMA busy_timeout").fetchone() == (BUSY_TIMEOUT_MILLISECONDS,)
     finally:
         other.close()
         writer.close()
+
+
+async def test_writes_run_on_the_event_loop_and_only_the_commit_off_it(
+    database: SqliteDatabase,
+) -> None:
+    # A thread that runs the statements must take the interpreter lock back from the loop
+    # for each of them; the statements take microseconds, so they run on the loop.
+    threads: list[int] = []
+
+    def work(connection: sqlite3.Connection) -> None:
+        threads.append(threading.get_ident())
+        connection.execute("INSERT INTO t (id, value) VALUES ('a', 1)")
+
+    await database.write(work)
+
+    assert threads == [threading.get_ident()]
+    assert committed(database.path) == {"a": 1}
+
+
+async def test_a_write_waits_off_the_loop_while_another_process_holds_the_file(
+    database: SqliteDatabase,
+) -> None:
+    await database.write(insert("a"))
+    other = sqlite3.connect(database.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    asyncio.get_running_loop().call_later(0.2, other.execute, "COMMIT")
+    try:
+        await database.write(insert("b"))
+    finally:
+        ticker.cancel()
+        other.close()
+
+    assert ticks > 0, "the event loop stood still while the write waited for the lock"
+    assert committed(database.path) == {"a": 1, "b": 1}
+
+
+def test_a_file_written_from_one_event_loop_is_written_from_the_next(tmp_path: Path) -> None:
+    # Each test, and each asyncio.run, has its own loop; the file follows.
+    handle = SqliteDatabase(tmp_path / "db.sqlite3", SCHEMA)
+
+    asyncio.run(handle.write(insert("a")))
+    asyncio.run(handle.write(insert("b")))
+    asyncio.run(handle.close())
+
+    assert committed(tmp_path / "db.sqlite3") == {"a": 1, "b": 1}
