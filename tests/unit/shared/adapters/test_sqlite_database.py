@@ -146,12 +146,18 @@ async def test_a_closed_handle_refuses_work(database: SqliteDatabase) -> None:
         await database.write(insert("late"))
 
 
+def another_process_writing(path: Path) -> sqlite3.Connection:
+    """A connection holding the file's write lock, as another process's write would."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
 async def test_a_writer_waits_for_another_connection_s_write_and_then_gives_up(
     database: SqliteDatabase,
 ) -> None:
     await database.write(insert("a"))
-    other = sqlite3.connect(database.path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another process writing
+    other = another_process_writing(database.path)
     writer = sqlite3.connect(
         database.path, isolation_level=None, check_same_thread=False, timeout=0
     )
@@ -188,8 +194,7 @@ async def test_a_write_waits_off_the_loop_while_another_process_holds_the_file(
     database: SqliteDatabase,
 ) -> None:
     await database.write(insert("a"))
-    other = sqlite3.connect(database.path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another process writing
+    other = another_process_writing(database.path)
     ticks = 0
 
     async def tick() -> None:
