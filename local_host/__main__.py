@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import io
 import sys
 import traceback
 from collections.abc import Sequence
@@ -89,9 +88,9 @@ def parse_args(argv: Sequence[str] | None = None) -> HostOptions:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Line by line even into a pipe, so whoever watches the output sees each line at once.
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(line_buffering=True)
+    # Into a pipe or file too, whoever watches the output sees each log line at once: the
+    # handler flushes at the end of each turn of the event loop (not line by line, which cost
+    # a system call per line).
     configure_logging()
     options = parse_args(argv)
     try:
