@@ -18,8 +18,10 @@ memory, and on a thread they cost more than that, since the thread had to take t
 lock back from the event loop for every statement. Only what waits runs on the file's commit
 thread: the COMMIT with its fsync, and taking the write lock while another process holds it.
 
-Reads run on a reader connection and thread, so they never wait behind a commit's fsync; in WAL
-mode each read sees every write that has been answered.
+Reads never wait behind a commit's fsync (WAL mode), and each sees every write that has been
+answered. A lookup (a read of a few rows through an index: a point read by id) runs on the
+event loop too, for the same reason as the statements; any other read (a query, a count) on
+a reader connection and thread, since it may scan.
 
 Every ``SqliteDatabase`` of one file in a process shares that writer and reader: the app's
 queue sender and the local host's queue consumer are two handles on one queue file, so their
@@ -93,8 +95,13 @@ class SqliteDatabase:
         return await self._attach().write(work)
 
     async def read(self, work: Work[T]) -> T:
-        """``work(connection)`` on the reader connection, outside any write transaction."""
+        """``work(connection)`` on the reader thread, outside any write transaction."""
         return await self._attach().read(work)
+
+    async def lookup(self, work: Work[T]) -> T:
+        """``work(connection)`` on the event loop, outside any write transaction: only for a
+        read of a few rows through an index, which takes microseconds (a point read by id)."""
+        return await self._attach().lookup(work)
 
     async def close(self) -> None:
         """Let go of the file; the last handle of it in this process closes its connections."""
@@ -126,6 +133,7 @@ class _DatabaseFile:
         self._committer: ThreadPoolExecutor | None = None
         self._reader: ThreadPoolExecutor | None = None
         self._reader_connection: sqlite3.Connection | None = None
+        self._lookup_connection: sqlite3.Connection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiting: list[_Write] = []  # for the next batch
         self._batching = False  # a batch is being written or committed
@@ -153,6 +161,18 @@ class _DatabaseFile:
         assert self._reader is not None
         return await asyncio.get_running_loop().run_in_executor(self._reader, self._read, work)
 
+    async def lookup(self, work: Work[T]) -> T:
+        await self._open()
+        assert self._lookup_connection is not None
+        try:
+            return work(self._lookup_connection)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+        # A read that must wait (another process recovering the WAL, say) waits on the reader
+        # thread: the lookup connection's busy timeout is 0, so it never sleeps on the loop.
+        return await self.read(work)
+
     async def close(self) -> None:
         async with self._opening:
             self._closed = True
@@ -164,11 +184,14 @@ class _DatabaseFile:
             writer, self._writer = self._writer, None
             committer, self._committer = self._committer, None
             reader, self._reader = self._reader, None
+            lookups, self._lookup_connection = self._lookup_connection, None
             if writer is not None and committer is not None:
                 await loop.run_in_executor(committer, writer.close)
                 committer.shutdown(wait=False)
             if reader is not None:
                 await loop.run_in_executor(reader, self._close_reader)
+                if lookups is not None:
+                    await loop.run_in_executor(reader, lookups.close)
                 reader.shutdown(wait=False)
 
     def _read(self, work: Work[T]) -> T:
@@ -195,9 +218,11 @@ class _DatabaseFile:
                 committer, self._connect_writer
             )
             self._committer = committer
-            self._reader = ThreadPoolExecutor(
-                1, thread_name_prefix=f"sqlite-reader-{self.path.name}"
+            reader = ThreadPoolExecutor(1, thread_name_prefix=f"sqlite-reader-{self.path.name}")
+            self._lookup_connection = await asyncio.get_running_loop().run_in_executor(
+                reader, _connect_without_waiting, self.path
             )
+            self._reader = reader
 
     def _connect_writer(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -208,7 +233,7 @@ class _DatabaseFile:
             # the event loop: a file locked by another process is waited for by begin_immediate,
             # on the commit thread. Once a transaction holds the write lock, nothing in it waits
             # for another connection (WAL mode).
-            connection.execute("PRAGMA busy_timeout = 0")
+            connection.execute(_NO_WAITING)
         except BaseException:
             connection.close()
             raise
@@ -356,6 +381,16 @@ def _settle(future: "asyncio.Future[Any]", result: Any, error: BaseException | N
         future.set_exception(error)
     else:
         future.set_result(result)
+
+
+# A connection used on the event loop must never sleep in SQLite's busy handler.
+_NO_WAITING = "PRAGMA busy_timeout = 0"
+
+
+def _connect_without_waiting(path: Path) -> sqlite3.Connection:
+    connection = _connect(path)
+    connection.execute(_NO_WAITING)
+    return connection
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -88,7 +88,7 @@ class SqliteDocumentStore(RuleCheckedDocumentStore):
 
     async def _read(self, key: DocumentKey) -> StoredDocument | None:
         live, values = self._live(key.container)
-        row = await self._database.read(
+        row = await self._database.lookup(  # by primary key
             lambda connection: connection.execute(
                 "SELECT etag, body FROM documents"
                 f" WHERE container = ? AND partition_key = ? AND id = ? AND {live}",

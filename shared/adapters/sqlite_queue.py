@@ -246,9 +246,9 @@ class SqliteQueue(MessageSender):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_wait
         with _arrivals.watch(self._arrival_key) as arrived:
-            version = await self._database.read(_data_version)
+            version = await self._database.lookup(_data_version)
             # Sent before the watch began: neither the event nor the version would tell.
-            if await self._database.read(self._any_available):
+            if await self._database.lookup(self._any_available):
                 return True
             poll = self._idle_poll
             while (remaining := deadline - loop.time()) > 0:
@@ -256,11 +256,11 @@ class SqliteQueue(MessageSender):
                     await asyncio.wait_for(arrived.wait(), min(poll, remaining))
                     self._idle_poll = CHANGE_POLL_SECONDS
                     return True
-                if await self._database.read(_data_version) != version:
+                if await self._database.lookup(_data_version) != version:
                     self._idle_poll = CHANGE_POLL_SECONDS
                     return True
                 poll = self._idle_poll = min(poll * _POLL_SLOWDOWN, IDLE_CHANGE_POLL_SECONDS)
-        return await self._database.read(self._any_available)
+        return await self._database.lookup(self._any_available)
 
     async def complete(self, message: ReceivedMessage) -> None:
         """Settle the message: it is deleted. MessageLockLost if the lock is no longer held."""

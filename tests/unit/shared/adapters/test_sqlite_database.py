@@ -224,3 +224,37 @@ def test_a_file_written_from_one_event_loop_is_written_from_the_next(tmp_path: P
     asyncio.run(handle.close())
 
     assert committed(tmp_path / "db.sqlite3") == {"a": 1, "b": 1}
+
+
+async def test_a_lookup_runs_on_the_event_loop_and_sees_answered_writes(
+    database: SqliteDatabase,
+) -> None:
+    await database.write(insert("a", 7))
+    threads: list[int] = []
+
+    def point_read(connection: sqlite3.Connection) -> tuple[int] | None:
+        threads.append(threading.get_ident())
+        row: tuple[int] | None = connection.execute("SELECT value FROM t WHERE id = 'a'").fetchone()
+        return row
+
+    assert await database.lookup(point_read) == (7,)
+    assert threads == [threading.get_ident()]
+
+
+async def test_a_lookup_that_would_wait_is_run_on_the_reader_thread(
+    database: SqliteDatabase,
+) -> None:
+    # The lookup connection never sleeps in SQLite's busy handler; a read that has to wait
+    # (another process recovering the WAL) goes to the reader thread, which may.
+    await database.write(insert("a", 7))
+    loop_thread = threading.get_ident()
+
+    def busy_on_the_loop(connection: sqlite3.Connection) -> tuple[int] | None:
+        if threading.get_ident() == loop_thread:
+            busy = sqlite3.OperationalError("database is locked")
+            busy.sqlite_errorcode = sqlite3.SQLITE_BUSY
+            raise busy
+        row: tuple[int] | None = connection.execute("SELECT value FROM t WHERE id = 'a'").fetchone()
+        return row
+
+    assert await database.lookup(busy_on_the_loop) == (7,)
