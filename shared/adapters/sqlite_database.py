@@ -212,17 +212,15 @@ class _DatabaseFile:
                 raise RuntimeError(f"The SQLite database {self.path} was closed.")
             if self._writer is not None:
                 return
+            loop = asyncio.get_running_loop()
             # The writer creates the file and its schema before any read can look at it.
             committer = ThreadPoolExecutor(1, thread_name_prefix=f"sqlite-commit-{self.path.name}")
-            self._writer = await asyncio.get_running_loop().run_in_executor(
-                committer, self._connect_writer
-            )
-            self._committer = committer
+            writer = await loop.run_in_executor(committer, self._connect_writer)
             reader = ThreadPoolExecutor(1, thread_name_prefix=f"sqlite-reader-{self.path.name}")
-            self._lookup_connection = await asyncio.get_running_loop().run_in_executor(
-                reader, _connect_without_waiting, self.path
-            )
-            self._reader = reader
+            lookups = await loop.run_in_executor(reader, _connect_without_waiting, self.path)
+            self._committer, self._reader, self._lookup_connection = committer, reader, lookups
+            # Last: a call that finds the writer set (above, without the lock) uses all of them.
+            self._writer = writer
 
     def _connect_writer(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -258,3 +259,25 @@ async def test_a_lookup_that_would_wait_is_run_on_the_reader_thread(
         return row
 
     assert await database.lookup(busy_on_the_loop) == (7,)
+
+
+async def test_calls_arriving_while_the_file_opens_wait_for_all_of_it(tmp_path: Path) -> None:
+    # Opening takes several steps off the loop; a call that arrives between them must not find
+    # the file half open.
+    handle = SqliteDatabase(tmp_path / "db.sqlite3", SCHEMA)
+
+    def count(connection: sqlite3.Connection) -> int:
+        (rows,) = connection.execute("SELECT count(*) FROM t").fetchone()
+        return int(rows)
+
+    calls: list[asyncio.Future[Any]] = []
+    try:
+        for n in range(100):  # one call every half millisecond while the file opens
+            calls.append(asyncio.ensure_future(handle.lookup(count)))
+            calls.append(asyncio.ensure_future(handle.write(insert(f"k{n}"))))
+            await asyncio.sleep(0.0005)
+        await asyncio.gather(*calls)
+    finally:
+        await handle.close()
+
+    assert len(committed(tmp_path / "db.sqlite3")) == 100
