@@ -257,8 +257,11 @@ class _DatabaseFile:
         assert self._loop is not None
         try:
             writer.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+        except Exception as error:
+            busy = isinstance(error, sqlite3.OperationalError) and (
+                error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+            )
+            if not busy:
                 self._fail_batch(error)
                 return
             # Another process is writing the file: wait for it on the commit thread.
@@ -282,7 +285,14 @@ class _DatabaseFile:
         assert writer is not None
         assert self._loop is not None
         batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-        outcomes = _run_in_savepoints(writer, batch)
+        try:
+            outcomes = _run_in_savepoints(writer, batch)
+        except Exception as error:  # a savepoint itself failed: never leave a caller waiting
+            _roll_back_if_open(writer)
+            for write in batch:
+                _settle(write.future, None, error)
+            self._next_batch()
+            return
         if outcomes is None:  # SQLite rolled the whole transaction back; all were answered
             self._next_batch()
             return

@@ -281,3 +281,19 @@ async def test_calls_arriving_while_the_file_opens_wait_for_all_of_it(tmp_path: 
         await handle.close()
 
     assert len(committed(tmp_path / "db.sqlite3")) == 100
+
+
+async def test_a_write_that_breaks_its_transaction_fails_its_batch_and_the_next_commits(
+    database: SqliteDatabase,
+) -> None:
+    # A write that ends the transaction itself leaves no savepoint to release: its batch fails
+    # (nobody is left waiting), and the file goes on taking writes.
+    def commit_early(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO t (id, value) VALUES ('early', 1)")
+        connection.execute("COMMIT")
+
+    with pytest.raises(sqlite3.OperationalError):
+        await database.write(commit_early)
+    await database.write(insert("after"))
+
+    assert "after" in committed(database.path)
