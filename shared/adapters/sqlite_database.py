@@ -167,7 +167,7 @@ class _DatabaseFile:
         try:
             return work(self._lookup_connection)
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+            if not _is_busy(error):
                 raise
         # A read that must wait (another process recovering the WAL, say) waits on the reader
         # thread: the lookup connection's busy timeout is 0, so it never sleeps on the loop.
@@ -258,10 +258,7 @@ class _DatabaseFile:
         try:
             writer.execute("BEGIN IMMEDIATE")
         except Exception as error:
-            busy = isinstance(error, sqlite3.OperationalError) and (
-                error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
-            )
-            if not busy:
+            if not _is_busy(error):
                 self._fail_batch(error)
                 return
             # Another process is writing the file: wait for it on the commit thread.
@@ -376,10 +373,16 @@ def begin_immediate(connection: sqlite3.Connection, timeout: float) -> None:
             connection.execute("BEGIN IMMEDIATE")
             return
         except sqlite3.OperationalError as error:
-            busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
-            if not busy or time.monotonic() >= deadline:
+            if not _is_busy(error) or time.monotonic() >= deadline:
                 raise
         time.sleep(LOCK_RETRY_SECONDS)
+
+
+def _is_busy(error: BaseException) -> bool:
+    """SQLITE_BUSY, or one of its extended codes: another connection holds what is needed."""
+    return isinstance(error, sqlite3.OperationalError) and (
+        error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+    )
 
 
 def _settle(future: "asyncio.Future[Any]", result: Any, error: BaseException | None) -> None:
